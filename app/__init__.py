@@ -1,0 +1,44 @@
+"""The example service: ``create_app()`` builds it from defaults and ``APP_*`` environment.
+
+gunicorn loads ``app.wsgi:app``; ``python -m app`` runs the development server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.config import DEFAULTS, ENV_PREFIX, check_config
+from app.diagnostics import register_diagnostics
+from app.errors import register_error_pages
+from app.framework import Flask, Response
+from app.framework.middleware import install_middleware
+from app.logs import configure_logging
+from app.views import register_views
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.from_mapping(overrides)
+    app.config.update(check_config(app.config))
+
+    configure_logging(app, app.config["LOG_LEVEL"])
+    register_views(app)
+    register_error_pages(app)
+    if app.config["DIAGNOSTICS"]:
+        register_diagnostics(app)
+
+    served_by = app.config["INSTANCE_NAME"]
+
+    @app.after_request
+    def add_served_by(response: Response) -> Response:
+        response.headers["X-Served-By"] = served_by
+        return response
+
+    # Last, so the middleware wraps the finished app (request id, then ProxyFix outermost).
+    install_middleware(app)
+    app.extensions["ready"] = True
+    return app

@@ -1,0 +1,77 @@
+"""The service's settings: documented defaults, overridden by ``APP_*`` environment variables.
+
+Every key here can be set as ``APP_<KEY>`` (``APP_MAX_CONTENT_LENGTH=1048576``). Values are read
+as JSON when they parse as JSON, so numbers and ``true``/``false`` arrive typed; ``check_config``
+then turns the loose spellings people actually use (``1``, ``yes``, ``on``) into booleans and
+refuses values that would only fail later, at the first request.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+ENV_PREFIX = "APP"
+
+DEFAULTS: dict[str, Any] = {
+    # Display name in pages and logs; `make new-service` renames it.
+    "SERVICE_NAME": "wsgi-stack",
+    # Dev only: the production entry point (app.wsgi) refuses to start with it on.
+    "DEBUG": False,
+    "TESTING": False,
+    # Turns on the /_diag/* endpoints that reveal the WSGI environ: development and tests only.
+    "DIAGNOSTICS": False,
+    # Request body limit in bytes; nginx's client_max_body_size is derived from the same value.
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Proxies in front of the app whose X-Forwarded-* headers are trusted (1 behind nginx).
+    "TRUSTED_PROXY_COUNT": 0,
+    "LOG_LEVEL": "INFO",
+    # Sent as X-Served-By so a client (and the scale-out tests) can tell replicas apart.
+    "INSTANCE_NAME": socket.gethostname(),
+    "SERVER_NAME": None,
+}
+
+_BOOLEAN_KEYS = ("DEBUG", "TESTING", "DIAGNOSTICS")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{ENV_PREFIX}_{key}={value!r} is not a boolean (use true or false)")
+
+
+def as_int(key: str, value: Any, minimum: int) -> int:
+    # bool is an int subclass and 1.5 would truncate silently: both are mistakes, not numbers.
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{ENV_PREFIX}_{key}={value!r} is not a whole number")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{ENV_PREFIX}_{key}={value!r} is not a whole number") from None
+    if number < minimum:
+        raise ValueError(f"{ENV_PREFIX}_{key}={number} must be at least {minimum}")
+    return number
+
+
+def check_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the typed, validated values for the keys this service defines."""
+    checked: dict[str, Any] = {key: as_bool(key, config[key]) for key in _BOOLEAN_KEYS}
+    checked["MAX_CONTENT_LENGTH"] = as_int("MAX_CONTENT_LENGTH", config["MAX_CONTENT_LENGTH"], 1)
+    checked["TRUSTED_PROXY_COUNT"] = as_int("TRUSTED_PROXY_COUNT", config["TRUSTED_PROXY_COUNT"], 0)
+    level = str(config["LOG_LEVEL"]).upper()
+    if level not in _LOG_LEVELS:
+        choices = ", ".join(sorted(_LOG_LEVELS))
+        raise ValueError(f"{ENV_PREFIX}_LOG_LEVEL={config['LOG_LEVEL']!r} is not one of {choices}")
+    checked["LOG_LEVEL"] = level
+    checked["SERVICE_NAME"] = str(config["SERVICE_NAME"])
+    checked["INSTANCE_NAME"] = str(config["INSTANCE_NAME"])
+    return checked

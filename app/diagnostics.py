@@ -1,0 +1,74 @@
+"""Development and test endpoints that show what a WSGI server hands the app.
+
+They reveal the environ (headers, addresses, server internals) and can hang or crash a worker on
+request, so they exist only when APP_DIAGNOSTICS is on: `make dev` and the test suites turn it
+on; the image's default configuration never does (a test guards that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.framework import Flask, Response, abort, jsonify, redirect, request, url_for
+from app.views import parse_bounded
+
+SLEEP_MAX_SECONDS = 120.0
+READ_CHUNK_BYTES = 64 * 1024
+
+
+def describe(value: Any) -> Any:
+    """A JSON-safe view of an environ value: plain data as is, objects by their type name."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, tuple | list):
+        return [describe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): describe(item) for key, item in value.items()}
+    kind = type(value)
+    return f"<{kind.__module__}.{kind.__qualname__}>"
+
+
+def register_diagnostics(app: Flask) -> None:
+    @app.get("/_diag/environ")
+    def diag_environ() -> Response:
+        return jsonify({key: describe(value) for key, value in request.environ.items()})
+
+    @app.get("/_diag/boom")
+    def diag_boom() -> str:
+        raise RuntimeError("diagnostics: deliberate failure to exercise the 500 path")
+
+    @app.get("/_diag/sleep")
+    def diag_sleep() -> Response:
+        seconds = parse_bounded(request.args.get("seconds", "1"), float, 0.0, SLEEP_MAX_SECONDS)
+        if seconds is None:
+            abort(400, description=f"seconds must be a number from 0 to {SLEEP_MAX_SECONDS:g}.")
+        time.sleep(seconds)
+        return Response(f"slept {seconds:g}", mimetype="text/plain")
+
+    @app.post("/_diag/echo")
+    def diag_echo() -> dict[str, Any]:
+        # Read the stream in chunks rather than request.data: it works the same for
+        # Content-Length and chunked bodies, and never holds a large upload twice.
+        digest = hashlib.sha256()
+        length = 0
+        while chunk := request.stream.read(READ_CHUNK_BYTES):
+            digest.update(chunk)
+            length += len(chunk)
+        return {"length": length, "sha256": digest.hexdigest()}
+
+    @app.get("/_diag/redirect")
+    def diag_redirect() -> BaseResponse:
+        return redirect(url_for("index"))
+
+    @app.get("/_diag/links")
+    def diag_links() -> dict[str, str]:
+        return {
+            "index": url_for("index"),
+            "item": url_for("get_item", item_id=1),
+            "static": url_for("static", filename="style.css"),
+            "external": url_for("index", _external=True),
+        }

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture
+def diag_client():
+    return create_app({"TESTING": True, "DIAGNOSTICS": True}).test_client()
+
+
+def test_diagnostics_are_off_by_default(client) -> None:
+    for path in ("/_diag/environ", "/_diag/boom", "/_diag/sleep", "/_diag/links"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_environ_endpoint_shows_pep3333_keys_and_type_names(diag_client) -> None:
+    environ = diag_client.get("/_diag/environ?a=1&a=2").json
+    assert environ["REQUEST_METHOD"] == "GET"
+    assert environ["QUERY_STRING"] == "a=1&a=2"
+    assert environ["wsgi.version"] == [1, 0]
+    assert environ["wsgi.input"].startswith("<")
+    assert environ["REQUEST_ID"]
+
+
+def test_echo_hashes_the_body_it_read(diag_client) -> None:
+    body = bytes(range(256)) * 1000
+    response = diag_client.post("/_diag/echo", data=body)
+    assert response.json == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def test_sleep_bounds_its_argument(diag_client) -> None:
+    assert diag_client.get("/_diag/sleep?seconds=0").data == b"slept 0"
+    for bad in ("-1", "121", "soon"):
+        assert diag_client.get(f"/_diag/sleep?seconds={bad}").status_code == 400
+
+
+def test_redirect_and_links_follow_script_name(diag_client) -> None:
+    response = diag_client.get("/_diag/redirect", base_url="http://localhost/svc/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/svc/"
+    links = diag_client.get("/_diag/links", base_url="http://localhost/svc/").json
+    assert links["index"] == "/svc/"
+    assert links["item"] == "/svc/api/items/1"
+    assert links["static"] == "/svc/static/style.css"
+    assert links["external"] == "http://localhost/svc/"
+
+
+def test_boom_is_a_500(diag_client) -> None:
+    app = create_app({"TESTING": True, "DIAGNOSTICS": True, "PROPAGATE_EXCEPTIONS": False})
+    assert app.test_client().get("/_diag/boom").status_code == 500

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def import_wsgi(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # A fresh interpreter: app.wsgi builds the app at import time, as gunicorn does.
+    return subprocess.run(
+        [sys.executable, "-c", "import app.wsgi as w; print(type(w.app).__name__)"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_wsgi_module_exposes_the_app() -> None:
+    done = import_wsgi({})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Flask"
+
+
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_wsgi_module_refuses_debug_mode(value: str) -> None:
+    done = import_wsgi({"APP_DEBUG": value})
+    assert done.returncode != 0
+    assert "APP_DEBUG is on, but app.wsgi is the production entry point" in done.stderr
+
+
+def test_python_dash_m_app_documents_its_options() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "--port" in done.stdout
+    assert "--host" in done.stdout
