@@ -37,6 +37,19 @@ def register_diagnostics(app: Flask) -> None:
     def diag_environ() -> Response:
         return jsonify({key: describe(value) for key, value in request.environ.items()})
 
+    @app.route("/_diag/request", methods=["GET", "POST"])
+    @app.route("/_diag/request/<path:subpath>", methods=["GET", "POST"])
+    def diag_request(subpath: str = "") -> dict[str, Any]:
+        # What the app makes of the request once the server and the framework decoded it.
+        return {
+            "method": request.method,
+            "path": request.path,
+            "script_root": request.script_root,
+            "subpath": subpath,
+            "args": {key: request.args.getlist(key) for key in request.args},
+            "url": request.url,
+        }
+
     @app.get("/_diag/boom")
     def diag_boom() -> str:
         raise RuntimeError("diagnostics: deliberate failure to exercise the 500 path")

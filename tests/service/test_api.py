@@ -84,3 +84,25 @@ def test_wrong_method_is_405_with_allow_header(client) -> None:
     assert response.status_code == 405
     assert response.json["error"]["code"] == 405
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}
+
+
+def test_chunked_body_the_server_did_not_dechunk_is_refused_with_411(client) -> None:
+    # What wsgiref hands the app: chunked, but no CONTENT_LENGTH and no wsgi.input_terminated.
+    response = client.post(
+        "/api/items",
+        data=b"",
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": False},
+    )
+    assert response.status_code == 411
+    assert "send Content-Length" in response.json["error"]["message"]
+
+
+def test_chunked_body_the_server_dechunked_is_read(client) -> None:
+    response = client.post(
+        "/api/items",
+        data=b'{"name": "Cog", "quantity": 1}',
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 201

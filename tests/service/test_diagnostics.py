@@ -52,3 +52,10 @@ def test_redirect_and_links_follow_script_name(diag_client) -> None:
 def test_boom_is_a_500(diag_client) -> None:
     app = create_app({"TESTING": True, "DIAGNOSTICS": True, "PROPAGATE_EXCEPTIONS": False})
     assert app.test_client().get("/_diag/boom").status_code == 500
+
+
+def test_request_endpoint_reports_decoded_path_and_repeated_args(diag_client) -> None:
+    seen = diag_client.get("/_diag/request/caf%C3%A9/x?k=1&k=2&s=a+b%2Fc").json
+    assert seen["subpath"] == "café/x"
+    assert seen["args"] == {"k": ["1", "2"], "s": ["a b/c"]}
+    assert seen["method"] == "GET"
