@@ -83,6 +83,7 @@ swarm-down: ## Remove the swarm stack
 	$(PYTHON) -m devtools.swarm down
 
 new-service: ## Copy this template: make new-service NAME=billing DEST=../billing
+	@test -f devtools/new_service.py || { echo "new-service: this is a service made from the template; run it in the template's checkout" >&2; exit 2; }
 	$(PYTHON) -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
 
 clean: ## Remove the venv, caches and run output

@@ -109,7 +109,9 @@ def register_views(app: Flask) -> None:
             for number in range(1, lines + 1):
                 yield f"line {number}\n"
 
-        return Response(generate(), mimetype="text/plain")
+        # nginx buffers proxied responses by default; this header turns that off for this
+        # response only, so each line reaches the client as soon as it is produced.
+        return Response(generate(), mimetype="text/plain", headers={"X-Accel-Buffering": "no"})
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -58,3 +58,8 @@ def test_stream_rejects_out_of_range_line_counts(client) -> None:
         response = client.get(f"/stream?{query}", headers={"Accept": "application/json"})
         assert response.status_code == 400, query
         assert "lines must be a whole number" in response.json["error"]["message"]
+
+
+def test_stream_asks_nginx_not_to_buffer_it(client) -> None:
+    response = client.get("/stream?lines=1")
+    assert response.headers["X-Accel-Buffering"] == "no"
