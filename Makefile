@@ -14,7 +14,7 @@ RUN_TIME   ?= 30s
 HOST       ?= http://localhost:8080
 
 .PHONY: help venv dev test lint fmt up down logs stack stack-down bench bench-http load \
-        contract resilience audit swarm-up swarm-down new-service clean
+        contract resilience audit swarm-up swarm-down k8s-sync new-service clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -81,6 +81,9 @@ swarm-up: ## Deploy the stack on a single-node Docker Swarm
 
 swarm-down: ## Remove the swarm stack
 	$(PYTHON) -m devtools.swarm down
+
+k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only inside its folder)
+	$(PYTHON) deploy/k8s/sync_nginx.py
 
 new-service: ## Copy this template: make new-service NAME=billing DEST=../billing
 	@test -f devtools/new_service.py || { echo "new-service: this is a service made from the template; run it in the template's checkout" >&2; exit 2; }
