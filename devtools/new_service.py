@@ -1,0 +1,559 @@
+"""Start a new service from this template in one step.
+
+    python3 -m devtools.new_service --name billing --dest ../billing   (make new-service ...)
+
+Copies the repository (what git would commit, or a conservative walk when the source is not a
+git checkout) without git history, venvs, caches, build or run output, ``.env`` or ``certs/``
+contents, then renames the template's names in every text file that uses them:
+
+* ``wsgi-stack`` (compose project, image names, display name, page titles) -> ``billing``;
+  a name with ``_`` becomes ``-`` here (``my_svc`` -> ``my-svc``), because Kubernetes object names
+  and DNS labels allow no ``_``;
+* ``wsgi_stack`` / ``WSGI_STACK`` -> ``billing`` / ``BILLING``;
+* the settings prefix ``APP_`` -> ``BILLING_`` (``APP_DEBUG`` -> ``BILLING_DEBUG``), and the bare
+  prefix literal ``"APP"`` that ``from_prefixed_env`` takes -> ``"BILLING"``.
+
+Text between the markers ``new-service: keep-start`` and ``new-service: keep-end`` (in a
+comment) is not renamed: docs that explain the rename must keep the template's names.
+``app/framework/**``, ``tests/framework/**`` and ``LICENSE`` are copied byte for byte: the
+framework must stay identical to the template's so later template fixes can be copied over, and
+the MIT notice must be kept.
+The template's own tooling (this script, ``tests/template/``) is not copied: a copy is a service.
+
+The NAME rule (see ``check_name``): 1-32 characters, lowercase ASCII letters and digits in words
+joined by single underscores, starting with a letter (``billing``, ``billing_api``, ``svc2``).
+That is at once a Python identifier, a Docker Compose project name, an image-name component and
+(as ``billing-api``) a DNS label; its upper-case form is a shell variable prefix.
+
+Runs before any virtualenv exists, so it uses the standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import keyword
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+TEMPLATE_KEBAB = "wsgi-stack"
+TEMPLATE_SNAKE = "wsgi_stack"
+TEMPLATE_ENV_PREFIX = "APP_"
+
+MAX_NAME_LENGTH = 32
+NAME_RULE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+NAME_RULE_TEXT = (
+    f"1-{MAX_NAME_LENGTH} characters: lowercase letters and digits, words joined by single "
+    "underscores, starting with a letter (e.g. billing, billing_api, svc2)"
+)
+# Prefixes whose environment variables other programs already read: a service named `pip` would
+# have PIP_DEBUG, which pip itself obeys. The collision check below catches the rest generically.
+RESERVED_ENV_PREFIXES = frozenset(
+    {
+        "PYTHON", "PIP", "GUNICORN", "WERKZEUG", "FLASK", "JINJA", "DOCKER", "COMPOSE", "BUILDKIT",
+        "KUBE", "HTTP", "HTTPS", "NO", "SSL", "REQUESTS", "CURL", "LC", "LD", "XDG", "GIT", "CI",
+        "MAKE", "VIRTUAL", "PYTEST", "NGINX", "LOCUST", "MYPY", "RUFF", "PRE_COMMIT", "TMP",
+    }
+)  # fmt: skip
+
+# Copied byte for byte, never renamed (see the module docstring for why). The framework's tests
+# go with it: they test its generic behaviour, and an update copies both over.
+FRAMEWORK_DIR = "app/framework/"
+VERBATIM_PREFIXES = (FRAMEWORK_DIR, "tests/framework/")
+VERBATIM_FILES = frozenset({"LICENSE"})
+# The template's own machinery: a copy is a service, not another template.
+TEMPLATE_ONLY_PREFIXES = ("tests/template/",)
+TEMPLATE_ONLY_FILES = frozenset({"devtools/new_service.py"})
+ORIGIN_FILE = ".template-origin"
+
+# Never copied, whatever git says (belt and braces for a .gitignore that misses something).
+EXCLUDED_DIR_NAMES = frozenset(
+    {
+        ".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+        ".tox", ".nox", ".hypothesis", "node_modules", ".run", "htmlcov", "results", ".venv",
+        "venv",
+    }
+)  # fmt: skip
+EXCLUDED_TOP_DIRS = frozenset({"build", "dist"})
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
+EXCLUDED_FILE_NAMES = frozenset({".coverage", ".DS_Store", ORIGIN_FILE})
+KEPT_ENV_FILES = frozenset({".env.example"})
+KEPT_CERTS_FILES = frozenset({"README.md", ".gitkeep"})
+
+# `APP_` at the start of a token: not `MY_APP_X` or `WEBAPP_X`; the whole token is captured so
+# tokens the framework itself uses can be left alone.
+ENV_TOKEN = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(TEMPLATE_ENV_PREFIX) + r"[A-Za-z0-9_]*")
+# The bare prefix as a quoted literal, as in `from_prefixed_env("APP")`.
+BARE_PREFIX = TEMPLATE_ENV_PREFIX.rstrip("_")
+BARE_PREFIX_LITERAL = re.compile(r"""(["'])""" + re.escape(BARE_PREFIX) + r"\1")
+# Text that must keep naming the template in a copy (say, docs explaining what the rename does)
+# sits between these markers, in whatever comment syntax the file uses.
+KEEP_START, KEEP_END = "new-service: keep-start", "new-service: keep-end"
+KEPT_REGION = re.compile("(" + re.escape(KEEP_START) + ".*?" + re.escape(KEEP_END) + ")", re.DOTALL)
+# Anything still resembling the template's name after renaming is worth a warning.
+LEFTOVER_NAME = re.compile(r"wsgi[-_ ]?stack", re.IGNORECASE)
+
+
+class UsageError(Exception):
+    """A refusal the user can fix (bad NAME or DEST): exit status 2 with the message."""
+
+
+@dataclass(frozen=True)
+class Names:
+    snake: str  # billing_api: Python identifier, the NAME as given
+    kebab: str  # billing-api: compose project, image names, DNS/Kubernetes names, display name
+    env_prefix: str  # BILLING_API_
+
+    @property
+    def bare_env_prefix(self) -> str:
+        return self.env_prefix.rstrip("_")
+
+
+@dataclass
+class CopyReport:
+    files: int = 0
+    renamed_files: list[str] = field(default_factory=list)
+    renamed_paths: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    git: bool = False
+
+
+def check_name(name: str) -> Names:
+    """Return the forms of NAME, or raise UsageError saying which rule it breaks."""
+    if not name:
+        raise UsageError("NAME is required: make new-service NAME=billing DEST=../billing")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(f"NAME {name!r} is too long; it must be {NAME_RULE_TEXT}")
+    if not NAME_RULE.fullmatch(name):
+        hint = ""
+        if "-" in name:
+            hint = f" ('-' is not allowed in a Python identifier: try {name.replace('-', '_')!r})"
+        elif name.lower() != name:
+            hint = f" (try {name.lower()!r})"
+        raise UsageError(f"NAME {name!r} is not valid: it must be {NAME_RULE_TEXT}{hint}")
+    if keyword.iskeyword(name):
+        raise UsageError(f"NAME {name!r} is a Python keyword; choose another name")
+    upper = name.upper()
+    if upper in RESERVED_ENV_PREFIXES:
+        raise UsageError(
+            f"NAME {name!r} would make the settings prefix {upper}_, which other programs "
+            "already read their own settings from; choose another name"
+        )
+    return Names(snake=name, kebab=name.replace("_", "-"), env_prefix=f"{upper}_")
+
+
+def check_dest(source: Path, dest_arg: str) -> Path:
+    """Return DEST as an absolute path, or raise UsageError if it cannot be written safely."""
+    if not dest_arg:
+        raise UsageError("DEST is required: make new-service NAME=billing DEST=../billing")
+    # resolve() follows symlinks, so a link pointing back into the source is caught too.
+    dest = Path(dest_arg).expanduser().resolve()
+    source = source.resolve()
+    if dest == source or source in dest.parents:
+        raise UsageError(
+            f"DEST {dest_arg!r} ({dest}) is inside the source tree {source}; "
+            "choose a directory outside it, e.g. ../billing"
+        )
+    if dest.exists() or dest.is_symlink():
+        if not dest.is_dir():
+            raise UsageError(f"DEST {dest_arg!r} exists and is not a directory")
+        if any(dest.iterdir()):
+            raise UsageError(
+                f"DEST {dest_arg!r} ({dest}) exists and is not empty; "
+                "choose a new directory (nothing was written)"
+            )
+    return dest
+
+
+def is_excluded(rel: str) -> bool:
+    """True for paths a copy must not get: output, caches, venvs, secrets, template tooling."""
+    parts = PurePosixPath(rel).parts
+    if not parts:
+        return True
+    name = parts[-1]
+    if any(part in EXCLUDED_DIR_NAMES or part.endswith(".egg-info") for part in parts[:-1]):
+        return True
+    if len(parts) > 1 and parts[0] in EXCLUDED_TOP_DIRS:
+        return True
+    if name in EXCLUDED_FILE_NAMES or name.endswith(EXCLUDED_SUFFIXES):
+        return True
+    if (name == ".env" or name.startswith(".env.")) and name not in KEPT_ENV_FILES:
+        return True
+    if len(parts) > 1 and parts[0] == "certs" and (len(parts) > 2 or name not in KEPT_CERTS_FILES):
+        return True
+    return rel in TEMPLATE_ONLY_FILES or rel.startswith(TEMPLATE_ONLY_PREFIXES)
+
+
+def is_verbatim(rel: str) -> bool:
+    return rel in VERBATIM_FILES or rel.startswith(VERBATIM_PREFIXES)
+
+
+def git_files(source: Path) -> list[str] | None:
+    """Tracked plus untracked-but-not-ignored files, or None when ``source`` is not a checkout."""
+    try:
+        inside = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        listed = subprocess.run(
+            ["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard"],
+            capture_output=True,
+            check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    names = {entry.decode("utf-8", "surrogateescape") for entry in listed.stdout.split(b"\0")}
+    return sorted(name for name in names if name)
+
+
+def walked_files(source: Path) -> list[str]:
+    """Every file under ``source``, pruning excluded directories and anything that is a venv."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(source):
+        here = Path(root)
+        # A virtualenv may have any name; pyvenv.cfg is what makes it one.
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in EXCLUDED_DIR_NAMES
+            and not d.endswith(".egg-info")
+            and not (here / d / "pyvenv.cfg").exists()
+        )
+        for name in files:
+            found.append((here / name).relative_to(source).as_posix())
+    return sorted(found)
+
+
+def list_source_files(source: Path) -> tuple[list[str], bool]:
+    """The relative paths to copy, and whether git chose them."""
+    listed = git_files(source)
+    from_git = listed is not None
+    candidates = listed if listed is not None else walked_files(source)
+    # A virtualenv may have any name (and a .gitignore may not know it); pyvenv.cfg marks one.
+    marker = "/pyvenv.cfg"
+    venvs = tuple(rel[: -len(marker) + 1] for rel in candidates if rel.endswith(marker))
+    chosen = []
+    for rel in candidates:
+        path = source / rel
+        # git lists tracked files deleted from the work tree, and submodules as directories.
+        if is_excluded(rel) or rel.startswith(venvs) or not (path.is_symlink() or path.is_file()):
+            continue
+        chosen.append(rel)
+    return chosen, from_git
+
+
+def decode_text(data: bytes) -> str | None:
+    """The file as text, or None for binary content (copied unchanged)."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class Renamer:
+    """The template's names -> the new service's, in file contents and paths."""
+
+    def __init__(self, names: Names, protected_tokens: Iterable[str] = ()) -> None:
+        self.names = names
+        self.protected = frozenset(protected_tokens)
+        self._plain = (
+            (TEMPLATE_KEBAB, names.kebab),
+            (TEMPLATE_SNAKE, names.snake),
+            (TEMPLATE_SNAKE.upper(), names.snake.upper()),
+            (TEMPLATE_KEBAB.upper(), names.kebab.upper()),
+        )
+
+    def new_token(self, token: str) -> str:
+        rest = token[len(TEMPLATE_ENV_PREFIX) :]
+        # `APP_foo` is not an environment variable by any convention this repo uses.
+        if token in self.protected or rest[:1].islower():
+            return token
+        return self.names.env_prefix + rest
+
+    def text(self, content: str) -> str:
+        # Split on the kept regions: odd pieces are the regions themselves, left as they are.
+        pieces = KEPT_REGION.split(content)
+        return "".join(p if i % 2 else self._rename(p) for i, p in enumerate(pieces))
+
+    def _rename(self, content: str) -> str:
+        for old, new in self._plain:
+            content = content.replace(old, new)
+        content = ENV_TOKEN.sub(lambda m: self.new_token(m.group(0)), content)
+        return BARE_PREFIX_LITERAL.sub(
+            lambda m: f"{m.group(1)}{self.names.bare_env_prefix}{m.group(1)}", content
+        )
+
+    def path(self, rel: str) -> str:
+        for old, new in self._plain[:2]:
+            rel = rel.replace(old, new)
+        return rel
+
+
+def framework_names(framework: dict[str, str]) -> tuple[set[str], set[str]]:
+    """Prefixed names the framework's code uses: (identifiers, string literals).
+
+    Identifiers keep their spelling everywhere, or service code importing them from the untouched
+    framework would break. A bare literal (``environ["APP_X"]``) would mean the framework reads a
+    setting by the template's name: worth a warning. Mentions in docstrings and comments are
+    neither, so they do not stop the service's own settings from being renamed.
+    """
+    identifiers: set[str] = set()
+    literals: set[str] = set()
+    for rel, text in framework.items():
+        if not rel.endswith(".py"):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                identifiers.add(node.name)
+            elif isinstance(node, ast.Name):
+                identifiers.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                identifiers.add(node.attr)
+            elif isinstance(node, ast.alias):
+                identifiers.add(node.asname or node.name)
+            elif isinstance(node, ast.arg):
+                identifiers.add(node.arg)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+    prefixed = {name for name in identifiers if ENV_TOKEN.fullmatch(name)}
+    read = {value for value in literals if ENV_TOKEN.fullmatch(value) or value == BARE_PREFIX}
+    return prefixed, read
+
+
+def ruff_line_length(texts: dict[str, str]) -> int:
+    """The length at which ruff's E501 fires: pycodestyle's max-line-length, else line-length."""
+    try:
+        ruff = tomllib.loads(texts.get("pyproject.toml", "")).get("tool", {}).get("ruff", {})
+    except tomllib.TOMLDecodeError:
+        return 88
+    length = ruff.get("lint", {}).get("pycodestyle", {}).get("max-line-length")
+    if length is None:
+        length = ruff.get("line-length", 88)
+    return length if isinstance(length, int) else 88
+
+
+def find_collisions(texts: dict[str, str], renamer: Renamer) -> list[str]:
+    """New env names that the tree already uses for something else (APP_IMAGE vs PYTHON_IMAGE)."""
+    existing: set[str] = set()
+    new_prefix = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(renamer.names.env_prefix) + r"\w*")
+    renamed: set[str] = set()
+    for content in texts.values():
+        existing.update(new_prefix.findall(content))
+        for token in ENV_TOKEN.findall(content):
+            new = renamer.new_token(token)
+            if new != token:
+                renamed.add(new)
+    return sorted(renamed & existing)
+
+
+def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
+    """Write the renamed copy of ``source`` into the empty directory ``stage``."""
+    report = CopyReport()
+    files, report.git = list_source_files(source)
+    # One read of every file up front: the copy is a snapshot, and the checks below see the same
+    # bytes that get written. A file deleted meanwhile (an editor's temporary) is skipped.
+    links: dict[str, str] = {}
+    raw: dict[str, tuple[bytes, int]] = {}
+    for rel in files:
+        try:
+            if (source / rel).is_symlink():
+                links[rel] = os.readlink(source / rel)
+            else:
+                raw[rel] = ((source / rel).read_bytes(), (source / rel).stat().st_mode)
+        except FileNotFoundError:
+            report.warnings.append(f"{rel} disappeared while copying; not copied")
+    texts = {rel: text for rel, (data, _) in raw.items() if (text := decode_text(data)) is not None}
+
+    framework = {rel: text for rel, text in texts.items() if rel.startswith(FRAMEWORK_DIR)}
+    protected, literals = framework_names(framework)
+    if protected:
+        report.warnings.append(
+            "kept as is because app/framework defines them: " + ", ".join(sorted(protected))
+        )
+    if literals:
+        report.warnings.append(
+            "app/framework reads these by the template's spelling and is not renamed: "
+            + ", ".join(sorted(literals))
+        )
+    renamer = Renamer(names, protected)
+    collisions = find_collisions(
+        {rel: text for rel, text in texts.items() if not is_verbatim(rel)}, renamer
+    )
+    if collisions:
+        raise UsageError(
+            f"NAME {names.snake!r} would rename settings onto names the tree already uses for "
+            f"something else: {', '.join(collisions)}; choose another name"
+        )
+    line_length = ruff_line_length(texts)
+
+    for rel in sorted(links.keys() | raw.keys()):
+        new_rel = rel if is_verbatim(rel) else renamer.path(rel)
+        if new_rel != rel:
+            report.renamed_paths.append((rel, new_rel))
+        dst = stage / new_rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        report.files += 1
+        if rel in links:
+            os.symlink(renamer.path(links[rel]), dst)
+            continue
+        data, mode = raw[rel]
+        text = texts.get(rel)
+        if text is not None and not is_verbatim(rel):
+            renamed = renamer.text(text)
+            if renamed != text:
+                report.renamed_files.append(new_rel)
+                report.warnings.extend(long_lines(new_rel, text, renamed, line_length))
+            if leftover := LEFTOVER_NAME.search(KEPT_REGION.sub("", renamed)):
+                report.warnings.append(
+                    f"{new_rel} still mentions {leftover.group(0)!r}: rename it by hand if needed"
+                )
+            data = renamed.encode("utf-8")
+        dst.write_bytes(data)
+        dst.chmod(stat.S_IMODE(mode))  # keeps scripts such as .ci/run executable
+    return report
+
+
+def long_lines(rel: str, before: str, after: str, limit: int) -> list[str]:
+    """Python lines that renaming pushed past ruff's line length, so `make lint` would fail."""
+    if not rel.endswith(".py"):
+        return []
+    # Renaming never adds or removes a newline, so the lines pair up one to one.
+    return [
+        f"{rel}:{number} is now longer than {limit} characters; rewrap it "
+        "(`make fmt` rewraps code, not strings or comments)"
+        for number, (old, new) in enumerate(
+            zip(before.splitlines(), after.splitlines(), strict=True), 1
+        )
+        if len(new) > limit >= len(old)
+    ]
+
+
+def origin_text(source: Path, names: Names) -> str:
+    """Where the copy came from, so a later `git diff` against the template has a base."""
+    commit = "none (the template had no commit)"
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if head.returncode == 0:
+            commit = head.stdout.strip()
+            status = subprocess.run(
+                ["git", "-C", str(source), "status", "--porcelain"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if status.stdout.strip():
+                commit += " plus uncommitted changes"
+    except OSError:
+        pass
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return (
+        "# Written by `make new-service`: the template commit this service started from.\n"
+        "# Diff app/framework/ against the template at that commit to see what it fixed since.\n"
+        f"template_source = {str(source)!r}\n"
+        f"template_commit = {commit!r}\n"
+        f"created = {created!r}\n"
+        f"name = {names.snake!r}\n"
+        f"env_prefix = {names.env_prefix!r}\n"
+    )
+
+
+def create_service(source: Path, dest: Path, names: Names) -> CopyReport:
+    """Copy into a staging directory beside DEST, then move it into place in one rename."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        report = copy_tree(source, stage, names)
+        (stage / ORIGIN_FILE).write_text(origin_text(source, names), encoding="utf-8")
+        # mkdtemp makes it 0700; give it the mode a plain mkdir would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        stage.chmod(0o777 & ~umask)
+        if dest.is_dir():
+            dest.rmdir()  # checked empty; an empty directory is what the user asked us to fill
+        os.replace(stage, dest)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return report
+
+
+def next_steps(dest_arg: str, names: Names) -> str:
+    commit = f'git init -b main && git add -A && git commit -m "Start {names.kebab}"'
+    return "\n".join(("Next:", f"  cd {shlex.quote(dest_arg)}", f"  {commit}", "  make test"))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="make new-service",
+        description="Copy this template into DEST as a new service called NAME.",
+        epilog=f"NAME must be {NAME_RULE_TEXT}.",
+    )
+    parser.add_argument("--name", required=True, help="the new service's name, e.g. billing")
+    parser.add_argument("--dest", required=True, help="a new or empty directory, e.g. ../billing")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=Path(__file__).resolve().parents[1],
+        help="the template to copy (default: the repository holding this script)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    source = args.source.resolve()
+    try:
+        names = check_name(args.name)
+        dest = check_dest(source, args.dest)
+        report = create_service(source, dest, names)
+    except UsageError as refusal:
+        print(f"new-service: {refusal}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"new-service: could not create {args.dest}: {error}", file=sys.stderr)
+        return 1
+
+    how = "git ls-files" if report.git else "a directory walk (no git checkout)"
+    print(f"Created {names.kebab} in {dest} ({report.files} files, chosen by {how}).")
+    print(
+        f"Renamed {TEMPLATE_KEBAB} -> {names.kebab}, {TEMPLATE_SNAKE} -> {names.snake}, "
+        f"{TEMPLATE_ENV_PREFIX}* -> {names.env_prefix}* in {len(report.renamed_files)} files; "
+        "app/framework/, tests/framework/ and LICENSE copied unchanged."
+    )
+    for old, new in report.renamed_paths:
+        print(f"  moved {old} -> {new}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    print(next_steps(args.dest, names))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The real repository copied as a new service, whose own `make test` then passes.
+
+Slow: the copy builds its own venv from scratch (a minute or more), which is the point: it proves
+the copy needs nothing from the template's checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.new_service import KEPT_REGION
+
+REPO = Path(__file__).resolve().parents[2]
+NAME, KEBAB, PREFIX = "billing_api", "billing-api", "BILLING_API_"
+# Where the template's names may legitimately stay: the untouched framework, the MIT notice, and
+# the record of where the copy came from.
+MAY_NAME_THE_TEMPLATE = ("app/framework/", "tests/framework/", "LICENSE", ".template-origin")
+OLD_ENV_TOKEN = re.compile(r"(?<![A-Za-z0-9_])APP_[A-Z0-9_]*")
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment minus what would leak our venv, make or settings into the copy."""
+    leaks = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "MAKEFLAGS", "MFLAGS")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in leaks and not key.startswith(("APP_", PREFIX, "PYTEST_", "MAKE"))
+    }
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return env
+
+
+def text_files(root: Path) -> dict[str, str]:
+    found = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(".venv/") or "/__pycache__/" in f"/{rel}" or not path.is_file():
+            continue
+        try:
+            found[rel] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("services") / NAME
+    # -S: no site-packages, so the script must get by on the standard library, as it does when it
+    # runs before any venv exists.
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "devtools.new_service", "--name", NAME, "--dest", str(dest)],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"cd {dest}" in done.stdout
+    return dest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["app/framework", "tests/framework"])
+def test_framework_and_its_tests_are_byte_identical_in_the_copy(service: Path, folder: str) -> None:
+    ours = {p.relative_to(REPO / folder) for p in (REPO / folder).rglob("*.py")}
+    theirs = {p.relative_to(service / folder) for p in (service / folder).rglob("*.py")}
+    assert ours and ours == theirs
+    for rel in ours:
+        assert (service / folder / rel).read_bytes() == (REPO / folder / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_copy_names_the_new_service_where_the_template_named_itself(service: Path) -> None:
+    compose = (service / "docker-compose.yml").read_text()
+    assert re.search(rf"^name: {KEBAB}$", compose, re.MULTILINE)
+    assert f"{KEBAB}-app" in compose
+    assert f"{PREFIX}SERVICE_NAME" in (service / ".env.example").read_text()
+    for rel, full_text in text_files(service).items():
+        if rel.startswith(MAY_NAME_THE_TEMPLATE):
+            continue
+        text = KEPT_REGION.sub("", full_text)
+        assert not re.search(r"wsgi[-_ ]?stack", text, re.IGNORECASE), rel
+        assert not OLD_ENV_TOKEN.findall(text), (rel, OLD_ENV_TOKEN.findall(text)[:5])
+
+
+@pytest.mark.slow
+def test_copy_leaves_out_history_output_and_the_template_tooling(service: Path) -> None:
+    present = {p.relative_to(service).as_posix() for p in service.rglob("*")}
+    for absent in (
+        ".git",
+        ".venv",
+        ".run",
+        "bench/results",
+        "devtools/new_service.py",
+        "tests/template",
+        ".env",
+    ):
+        assert absent not in present, absent
+    assert not any("__pycache__" in rel or rel.endswith(".egg-info") for rel in present)
+
+
+@pytest.mark.slow
+def test_new_service_in_the_copy_says_to_run_it_in_the_template(
+    service: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        ["make", "new-service", "NAME=other", f"DEST={tmp_path / 'other'}"],
+        cwd=service,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "run it in the template's checkout" in done.stderr
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_copy_passes_its_own_framework_and_service_tests_in_its_own_venv(service: Path) -> None:
+    done = subprocess.run(
+        ["make", "test", "PYTEST_ARGS=tests/framework tests/service"],
+        cwd=service,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=1100,
+    )
+    tail = (done.stdout + done.stderr)[-3000:]
+    assert done.returncode == 0, tail
+    assert re.search(r"\d+ passed", done.stdout), tail
+    # The copy's service reads the renamed prefix, ignores the old one, and shows its new name.
+    show = (
+        "from app import create_app; c = create_app().config; "
+        "print(c['LOG_LEVEL'], c['SERVICE_NAME'])"
+    )
+    probe = subprocess.run(
+        [".venv/bin/python", "-c", show],
+        cwd=service,
+        env={**clean_env(), f"{PREFIX}LOG_LEVEL": "WARNING", "APP_LOG_LEVEL": "ERROR"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.stdout.split() == ["WARNING", KEBAB], probe.stderr

@@ -1,0 +1,107 @@
+"""DEST refusals: never write into something that exists, or into the template itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from devtools.new_service import main
+
+
+def run(source: Path, dest: str | Path, name: str = "billing") -> int:
+    return main(["--name", name, "--dest", str(dest), "--source", str(source)])
+
+
+def test_existing_non_empty_dest_is_refused_and_left_untouched(
+    tmp_path: Path, mini_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "billing"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine\n")
+    assert run(mini_template, dest) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in dest.iterdir()] == ["notes.txt"]
+    assert (dest / "notes.txt").read_text() == "mine\n"
+
+
+def test_dest_with_only_a_hidden_file_counts_as_not_empty(
+    tmp_path: Path, mini_template: Path
+) -> None:
+    dest = tmp_path / "billing"
+    dest.mkdir()
+    (dest / ".git").mkdir()
+    assert run(mini_template, dest) == 2
+
+
+def test_dest_that_is_a_file_is_refused(
+    tmp_path: Path, mini_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "billing"
+    dest.write_text("x")
+    assert run(mini_template, dest) == 2
+    assert "is not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("inside", [".", "sub/billing", "app/billing"])
+def test_dest_inside_the_source_tree_is_refused(
+    mini_template: Path, inside: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.relative_to(mini_template) for p in mini_template.rglob("*"))
+    assert run(mini_template, mini_template / inside) == 2
+    assert "inside the source tree" in capsys.readouterr().err
+    assert sorted(p.relative_to(mini_template) for p in mini_template.rglob("*")) == before
+
+
+def test_relative_dest_resolving_into_the_source_is_refused(
+    mini_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(mini_template / "app")
+    assert run(mini_template, "../new") == 2
+    assert not (mini_template / "new").exists()
+
+
+def test_dest_symlink_pointing_into_the_source_is_refused(
+    tmp_path: Path, mini_template: Path
+) -> None:
+    link = tmp_path / "link"
+    os.symlink(mini_template / "nginx", link)
+    assert run(mini_template, link / "billing") == 2
+    assert not (mini_template / "nginx" / "billing").exists()
+
+
+def test_missing_dest_from_make_is_refused(
+    mini_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(mini_template, "") == 2
+    assert "DEST is required" in capsys.readouterr().err
+
+
+def test_existing_empty_dest_is_filled(tmp_path: Path, mini_template: Path) -> None:
+    dest = tmp_path / "billing"
+    dest.mkdir()
+    assert run(mini_template, dest) == 0
+    assert (dest / "docker-compose.yml").is_file()
+
+
+def test_missing_parent_directories_of_dest_are_created(
+    tmp_path: Path, mini_template: Path
+) -> None:
+    dest = tmp_path / "services" / "team" / "billing"
+    assert run(mini_template, dest) == 0
+    assert (dest / "docker-compose.yml").is_file()
+    # The staging directory beside DEST was moved into place, not left behind.
+    assert [p.name for p in dest.parent.iterdir()] == ["billing"]
+
+
+def test_name_that_renames_a_setting_onto_an_existing_variable_is_refused(
+    tmp_path: Path, mini_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # APP_IMAGE would become BASE_IMAGE, which the tree already uses for something else.
+    (mini_template / "Dockerfile").write_text("ARG BASE_IMAGE=python:3.11\nFROM ${BASE_IMAGE}\n")
+    dest = tmp_path / "base"
+    assert run(mini_template, dest, name="base") == 2
+    assert "BASE_IMAGE" in capsys.readouterr().err
+    assert not dest.exists()
+    assert not any(p.name.startswith(".base.") for p in tmp_path.iterdir())
