@@ -66,11 +66,20 @@ def register_diagnostics(app: Flask) -> None:
     def diag_echo() -> dict[str, Any]:
         # Read the stream in chunks rather than request.data: it works the same for
         # Content-Length and chunked bodies, and never holds a large upload twice.
+        # When the length is known, stop at it: one read past a body of exactly
+        # MAX_CONTENT_LENGTH bytes would make werkzeug answer 413 for a body within the limit.
         digest = hashlib.sha256()
         length = 0
-        while chunk := request.stream.read(READ_CHUNK_BYTES):
+        remaining = request.content_length
+        while remaining is None or remaining > 0:
+            size = READ_CHUNK_BYTES if remaining is None else min(READ_CHUNK_BYTES, remaining)
+            chunk = request.stream.read(size)
+            if not chunk:
+                break
             digest.update(chunk)
             length += len(chunk)
+            if remaining is not None:
+                remaining -= len(chunk)
         return {"length": length, "sha256": digest.hexdigest()}
 
     @app.get("/_diag/redirect")

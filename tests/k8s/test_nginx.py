@@ -159,7 +159,7 @@ def test_nginx_listens_where_the_pod_and_compose_say(base_objects: Objects) -> N
 
 
 def test_nginx_probes_ask_its_own_health_location(base_objects: Objects) -> None:
-    site = (NGINX / "snippets" / "wsgi-stack-site.conf").read_text()
+    site = (NGINX / "snippets" / "site.conf").read_text()
     for probe in ("livenessProbe", "readinessProbe"):
         path = nginx_container(base_objects)[probe]["httpGet"]["path"]
         assert re.search(rf"location\s+=\s+{re.escape(path)}\s", site), path

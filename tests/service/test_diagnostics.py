@@ -59,3 +59,13 @@ def test_request_endpoint_reports_decoded_path_and_repeated_args(diag_client) ->
     assert seen["subpath"] == "café/x"
     assert seen["args"] == {"k": ["1", "2"], "s": ["a b/c"]}
     assert seen["method"] == "GET"
+
+
+def test_echo_accepts_a_body_of_exactly_the_limit_when_the_input_is_terminated() -> None:
+    # gunicorn sets wsgi.input_terminated; werkzeug then treats the limit as a hard cap.
+    app = create_app({"TESTING": True, "DIAGNOSTICS": True, "MAX_CONTENT_LENGTH": 1000})
+    response = app.test_client().post(
+        "/_diag/echo", data=b"x" * 1000, environ_overrides={"wsgi.input_terminated": True}
+    )
+    assert response.status_code == 200
+    assert response.json["length"] == 1000

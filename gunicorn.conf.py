@@ -1,0 +1,229 @@
+"""gunicorn settings for wsgi-stack, every one read from the environment.
+
+Run: ``gunicorn -c gunicorn.conf.py app.wsgi:app``. One setting a line, the env var and default
+beside it; the reference is https://docs.gunicorn.org/en/stable/settings.html. Values that differ
+from gunicorn's own defaults carry a one-line reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value in {"1", "true", "yes", "on"} if value else default
+
+
+def cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs allowed by the cgroup CPU quota (v2 ``cpu.max`` or v1 CFS files); None if unlimited.
+
+    ``os.cpu_count()`` reports the host's CPUs even in a container limited to one; deriving the
+    worker count from it is how containers get OOM-killed (PAIN-POINTS 5).
+    """
+    try:
+        quota_text, period_text = (root / "cpu.max").read_text().split()[:2]
+        if quota_text != "max":
+            return int(quota_text) / int(period_text)
+        return None
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def available_cpus(root: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process may really use: affinity mask, capped by the cgroup quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    limit = cgroup_cpu_limit(root)
+    if limit is not None:
+        cpus = min(cpus, max(1, math.ceil(limit)))
+    return max(1, cpus)
+
+
+def default_workers(root: Path = Path("/sys/fs/cgroup")) -> int:
+    """gunicorn's usual ``2 * CPUs + 1``, counted from the CPUs the container may use."""
+    return 2 * available_cpus(root) + 1
+
+
+def default_worker_tmp_dir() -> str | None:
+    # The worker heartbeat is an fchmod() on a temp file every second; on a disk-backed /tmp
+    # (overlayfs in containers) that can stall past `timeout` and get healthy workers killed
+    # ("WORKER TIMEOUT", PAIN-POINTS 4). /dev/shm is RAM.
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+# --- Server socket --------------------------------------------------------------------------
+# BIND (default 127.0.0.1:$PORT, PORT default 8000). Loopback by default so a bare `gunicorn`
+# never listens on every interface by accident; the image sets BIND=0.0.0.0:8000.
+bind = [b.strip() for b in env_str("BIND", f"127.0.0.1:{env_int('PORT', 8000)}").split(",")]
+backlog = env_int("GUNICORN_BACKLOG", 2048)  # GUNICORN_BACKLOG, gunicorn's default
+
+# --- Worker processes -----------------------------------------------------------------------
+# WEB_CONCURRENCY (or GUNICORN_WORKERS); unset or 0 = 2 x usable CPUs + 1 (default_workers).
+# Never set it to an empty string: gunicorn itself parses WEB_CONCURRENCY with int() on import.
+workers = env_int("WEB_CONCURRENCY", env_int("GUNICORN_WORKERS", 0)) or default_workers()
+# GUNICORN_WORKER_CLASS (gthread): threads absorb slow I/O without gevent's monkey-patching,
+# which has broken on new glibc releases; `sync` cannot use keep-alive connections from nginx.
+worker_class = env_str("GUNICORN_WORKER_CLASS", "gthread")
+threads = env_int("GUNICORN_THREADS", 4)  # GUNICORN_THREADS: requests in flight per worker
+# GUNICORN_TIMEOUT (35 s, gunicorn: 30 s): a worker whose main loop is silent this long is killed
+# and replaced. Longer than nginx's proxy_read_timeout (30 s), so the client gets nginx's 504
+# page rather than a dropped connection (502). With gthread a handler stuck in one thread does not
+# silence the main loop, so this fires only for sync workers or a worker blocked as a whole.
+timeout = env_int("GUNICORN_TIMEOUT", 35)
+# GUNICORN_GRACEFUL_TIMEOUT (20 s, gunicorn: 30 s): time in-flight requests get after SIGTERM.
+# Must stay below Compose's stop_grace_period (30 s) and Kubernetes' terminationGracePeriodSeconds,
+# else the orchestrator SIGKILLs mid-drain (PAIN-POINTS 3).
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+# GUNICORN_KEEPALIVE (75 s, gunicorn: 2 s): idle keep-alive connections from nginx are kept longer
+# than nginx's upstream keepalive_timeout (60 s), so nginx, not gunicorn, closes them: a connection
+# gunicorn closes just as nginx reuses it would fail that request.
+keepalive = env_int("GUNICORN_KEEPALIVE", 75)
+# GUNICORN_MAX_REQUESTS (1000) + GUNICORN_MAX_REQUESTS_JITTER (100): recycle workers now and then
+# so a slow leak never grows unbounded; the jitter keeps them from all restarting at once.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or default_worker_tmp_dir()
+# GUNICORN_PRELOAD (false): import the app once in the master (less memory, faster forks).
+preload_app = env_bool("GUNICORN_PRELOAD", False)
+
+# --- Proxy trust ----------------------------------------------------------------------------
+# FORWARDED_ALLOW_IPS (127.0.0.1,::1): peers whose X-Forwarded-Proto gunicorn believes. Compose
+# sets "*" because the app port is reachable only through nginx on the internal network; never
+# use "*" where clients can reach gunicorn directly (PAIN-POINTS 6). The client address itself is
+# restored by the app's ProxyFix (APP_TRUSTED_PROXY_COUNT).
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# --- Request limits (first line of defence; nginx has its own) ------------------------------
+limit_request_line = env_int("GUNICORN_LIMIT_REQUEST_LINE", 4094)  # bytes, gunicorn's default
+limit_request_fields = env_int("GUNICORN_LIMIT_REQUEST_FIELDS", 100)  # headers, gunicorn's default
+limit_request_field_size = env_int("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 8190)  # bytes, default
+
+# --- Control socket -------------------------------------------------------------------------
+# GUNICORN_CONTROL_SOCKET (unset = off, gunicorn >= 25.1 defaults to on): its default path under
+# $HOME would be shared by every gunicorn of one user and is not writable on a read-only root.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+
+# --- Logging: one JSON object a line; access on stdout, errors on stderr (PAIN-POINTS 7) -----
+def _now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+class JsonErrorFormatter(logging.Formatter):
+    """gunicorn's own messages (start, worker boot, timeouts) as JSON lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": _now_iso(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    for key, value in items:
+        if str(key).lower() == name:
+            return str(value)
+    return None
+
+
+class JsonLogger(Logger):  # type: ignore[misc]
+    """gunicorn Logger that writes access lines as JSON instead of a format string.
+
+    A format string cannot escape quotes in a user agent or path; ``json.dumps`` can. The request
+    id is the one the app's middleware stored in the environ (nginx's, the client's or new), so
+    nginx's, gunicorn's and the app's log lines of one request share it.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonErrorFormatter())
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.access_log_enabled:
+            return
+        try:
+            status = resp.status
+            status_code = int(str(status).split(None, 1)[0]) if status else 0
+            request_headers = getattr(req, "headers", [])
+            entry = {
+                "ts": _now_iso(),
+                "type": "access",
+                "request_id": environ.get("REQUEST_ID")
+                or _header(request_headers, "x-request-id")
+                or "-",
+                # After the app's ProxyFix this is the client's address, not nginx's.
+                "remote_addr": environ.get("REMOTE_ADDR", "-"),
+                "method": environ.get("REQUEST_METHOD"),
+                "path": environ.get("RAW_URI") or environ.get("PATH_INFO"),
+                "protocol": environ.get("SERVER_PROTOCOL"),
+                "status": status_code,
+                "bytes": getattr(resp, "sent", None),
+                "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                "user_agent": environ.get("HTTP_USER_AGENT"),
+                "referer": environ.get("HTTP_REFERER"),
+                "pid": os.getpid(),
+            }
+            self.access_log.info(json.dumps(entry, ensure_ascii=False))
+        except Exception:
+            self.exception("could not write the access log line")
+
+
+logger_class = JsonLogger
+accesslog = env_str("GUNICORN_ACCESSLOG", "-")  # GUNICORN_ACCESSLOG ("-" = stdout; gunicorn: off)
+errorlog = env_str("GUNICORN_ERRORLOG", "-")  # GUNICORN_ERRORLOG ("-" = stderr)
+loglevel = env_str("GUNICORN_LOGLEVEL", "info")  # GUNICORN_LOGLEVEL
+# Let print() and stray writes reach the same streams untouched (stdout stays line-buffered
+# because PYTHONUNBUFFERED=1 in the image).
+capture_output = False
+proc_name = env_str("GUNICORN_PROC_NAME", "wsgi-stack")  # GUNICORN_PROC_NAME, shown in `ps`
+
+
+def when_ready(server: Any) -> None:
+    server.log.info(
+        "ready: workers=%s worker_class=%s threads=%s bind=%s python=%s",
+        server.cfg.workers,
+        server.cfg.worker_class_str,
+        server.cfg.threads,
+        ",".join(server.cfg.bind),
+        sys.version.split()[0],
+    )
