@@ -1,4 +1,12 @@
-"""TEMPORARY SHIM (replaced by the framework helper): request id + ProxyFix wiring."""
+"""WSGI middleware: apps wrapping apps (``app.wsgi_app = Middleware(app.wsgi_app)``).
+
+``install_middleware(app)`` builds, outermost first::
+
+    server → ProxyFix (only if TRUSTED_PROXY_COUNT > 0) → RequestIdMiddleware → app.wsgi_app
+
+ProxyFix goes outside so that, behind nginx, everything inside (request id, logging, the app)
+already sees the client's address, scheme and host.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +14,78 @@ import contextvars
 import logging
 import re
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-_VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .app import Flask
+
+#: The current request id, for log records (``RequestIdLogFilter``); "-" outside a request.
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+#: An incoming id is reused only if it is short and made of safe characters: it ends up in
+#: headers and log lines, so anything else (spaces, quotes, newlines) is replaced.
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestIdMiddleware:
-    def __init__(self, wsgi_app: Any, header: str = "X-Request-ID") -> None:
+    """Give every request an id: reuse a well-formed incoming ``X-Request-ID`` (e.g. set by
+    nginx), else generate a uuid4 hex. The id goes to ``environ["REQUEST_ID"]`` (the app reads it
+    as ``request.request_id``), to the response header, and to log records via a ContextVar."""
+
+    def __init__(self, wsgi_app: WSGIApplication, header: str = "X-Request-ID") -> None:
         self.wsgi_app = wsgi_app
         self.header = header
         self.environ_key = "HTTP_" + header.upper().replace("-", "_")
+        self._header_lower = header.lower()
 
-    def __call__(self, environ: Any, start_response: Any) -> Any:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         incoming = environ.get(self.environ_key, "")
-        rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         environ["REQUEST_ID"] = rid
-        token = _request_id.set(rid)
+        header, header_lower = self.header, self._header_lower
 
-        def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            headers.append((self.header, rid))
-            return start_response(status, headers, exc_info) if exc_info else start_response(
-                status, headers
-            )
+        def start_with_id(
+            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
+        ) -> Any:
+            # Replace rather than add, so a response that already carries the header (e.g. a
+            # view that echoes it) does not end up with two.
+            headers = [(k, v) for k, v in headers if k.lower() != header_lower]
+            headers.append((header, rid))
+            if exc_info is None:
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
 
+        token = request_id_var.set(rid)
         try:
-            return self.wsgi_app(environ, _start)
+            return self.wsgi_app(environ, start_with_id)
         finally:
-            _request_id.reset(token)
+            request_id_var.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):
+    """Set ``record.request_id`` for formatters (``%(request_id)s``): the id of the request being
+    handled, else an id passed with ``extra={"request_id": ...}``, else ``"-"``."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        rid = request_id_var.get()
+        if rid != "-" or not getattr(record, "request_id", None):
+            record.request_id = rid
         return True
 
 
-def install_middleware(app: Any) -> None:
-    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
-    n = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+def install_middleware(app: Flask) -> None:
+    """Wrap ``app.wsgi_app`` with the request id middleware and, when
+    ``TRUSTED_PROXY_COUNT`` > 0, werkzeug's ``ProxyFix`` trusting that many proxies for
+    ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix``."""
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    n = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if n > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )

@@ -1,0 +1,54 @@
+"""The context-local names: ``current_app``, ``g`` and ``request``.
+
+One ``ContextVar`` holds the active context (an ``AppContext``; a request context is an
+``AppContext`` that also carries a request), and every proxy reads through it. A ``ContextVar`` is
+per thread and, under gevent (which patches ``contextvars``), per greenlet, so concurrent requests
+never see each other's objects. One variable instead of Flask 3.1's two means one ``set`` and one
+``reset`` per request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from werkzeug.local import LocalProxy
+
+if TYPE_CHECKING:
+    from .app import Flask
+    from .ctx import AppContext, _AppCtxGlobals
+    from .wrappers import Request
+
+_no_app_msg = """\
+Working outside of application context.
+
+This usually means you used `current_app` or `g` in code that runs outside a request, e.g. at
+import time or in a background thread. Run that code inside `with app.app_context():`, or pass
+the values it needs in explicitly."""
+
+_no_req_msg = """\
+Working outside of request context.
+
+This usually means you used `request` outside a view, e.g. at import time, in a background thread
+or in a streamed response's generator. In a test, use `with app.test_request_context(...):` (or
+the test client); elsewhere, read what you need from the request inside the view and pass it on."""
+
+_cv_ctx: ContextVar[AppContext] = ContextVar("app.framework.ctx")
+
+
+def _get_request() -> Request:
+    ctx = _cv_ctx.get(None)
+    if ctx is None or ctx.request is None:
+        raise RuntimeError(_no_req_msg)
+    return ctx.request
+
+
+# The proxies are typed as the objects they stand for (as Flask does), so code using them is
+# type-checked against Flask/Request rather than against LocalProxy.
+current_app: Flask = LocalProxy(  # type: ignore[assignment]
+    _cv_ctx, "app", unbound_message=_no_app_msg
+)
+g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
+    _cv_ctx, "g", unbound_message=_no_app_msg
+)
+request: Request = LocalProxy(_get_request)  # type: ignore[assignment]

@@ -1,0 +1,228 @@
+"""``Request`` and ``Response``: werkzeug's wrappers with Flask's additions and a cheap hot path."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from werkzeug.datastructures import EnvironHeaders, Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request as _WerkzeugRequest
+from werkzeug.wrappers import Response as _WerkzeugResponse
+from werkzeug.wsgi import _get_server
+
+from .globals import _cv_ctx
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+T = TypeVar("T")
+
+
+class _lazy(Generic[T]):
+    """Compute an attribute on first access and store it in the instance ``__dict__``.
+
+    A non-data descriptor: after the first access the instance dict wins and the descriptor is
+    not consulted again (cheaper than werkzeug's data-descriptor ``cached_property``, and without
+    the lock ``functools.cached_property`` takes on Python 3.11).
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
+def _decode(wsgi_string: str) -> str:
+    # PEP 3333 passes paths as latin-1 strings of the raw bytes; URLs are UTF-8 (as werkzeug).
+    return wsgi_string.encode("latin1").decode(errors="replace")
+
+
+class Request(_WerkzeugRequest):
+    """The request object (``request``). Adds, as Flask does: ``url_rule``, ``view_args``,
+    ``routing_exception``, ``endpoint``, and the body limits from the app config. Ours also has
+    ``request_id``.
+
+    werkzeug's ``__init__`` eagerly computes method, path, headers, … for every request. Here
+    ``__init__`` only stores the environ and each of those fields is computed on first use, with
+    exactly werkzeug's expressions — a request that never reads its headers never builds them.
+    """
+
+    url_rule: Rule | None = None
+    view_args: dict[str, Any] | None = None
+    routing_exception: HTTPException | None = None
+    _max_content_length: int | None = None
+
+    def __init__(
+        self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        self.environ = environ
+        self.shallow = shallow
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    if not TYPE_CHECKING:  # the type checker sees werkzeug's attribute types
+
+        @_lazy
+        def method(self) -> str:
+            return self.environ.get("REQUEST_METHOD", "GET").upper()
+
+        @_lazy
+        def scheme(self) -> str:
+            return self.environ.get("wsgi.url_scheme", "http")
+
+        @_lazy
+        def server(self) -> tuple[str, int | None] | None:
+            return _get_server(self.environ)
+
+        @_lazy
+        def root_path(self) -> str:
+            return _decode(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+
+        @_lazy
+        def path(self) -> str:
+            return "/" + _decode(self.environ.get("PATH_INFO") or "").lstrip("/")
+
+        @_lazy
+        def query_string(self) -> bytes:
+            return self.environ.get("QUERY_STRING", "").encode("latin1")
+
+        @_lazy
+        def headers(self) -> EnvironHeaders:
+            return EnvironHeaders(self.environ)
+
+        @_lazy
+        def remote_addr(self) -> str | None:
+            return self.environ.get("REMOTE_ADDR")
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the body is JSON (``application/json`` or ``application/*+json``)."""
+        # The exact common value needs no header parsing; anything else (parameters, +json,
+        # odd casing) goes through werkzeug's parser.
+        if self.environ.get("CONTENT_TYPE") == "application/json":
+            return True
+        return super().is_json
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule (``None`` when matching failed)."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def request_id(self) -> str:
+        """The id ``RequestIdMiddleware`` put in ``environ["REQUEST_ID"]``; without the
+        middleware, one is generated on first use so log lines still correlate."""
+        rid: str | None = self.environ.get("REQUEST_ID")
+        if rid is None:
+            rid = self.environ["REQUEST_ID"] = uuid.uuid4().hex
+        return rid
+
+    def _config(self, key: str) -> Any:
+        ctx = _cv_ctx.get(None)
+        return None if ctx is None else ctx.app.config[key]
+
+    @property
+    def max_content_length(self) -> int | None:
+        """``MAX_CONTENT_LENGTH`` from the app config: a longer body is refused with 413 when
+        the view reads it (``get_data``, ``form``, ``get_json``)."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        value: int | None = self._config("MAX_CONTENT_LENGTH")
+        return value
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+        """``MAX_FORM_MEMORY_SIZE`` (werkzeug's default outside an app context)."""
+        if _cv_ctx.get(None) is None:
+            return 500_000
+        value: int | None = self._config("MAX_FORM_MEMORY_SIZE")
+        return value
+
+    @property
+    def max_form_parts(self) -> int | None:  # type: ignore[override]
+        """``MAX_FORM_PARTS`` (werkzeug's default outside an app context)."""
+        if _cv_ctx.get(None) is None:
+            return 1000
+        value: int | None = self._config("MAX_FORM_PARTS")
+        return value
+
+
+# Response headers werkzeug's ``get_wsgi_headers`` rewrites; their presence disables the fast path.
+_REWRITTEN_HEADERS = frozenset(("location", "content-location", "content-length"))
+
+
+class Response(_WerkzeugResponse):
+    """The response object. Default mimetype ``text/html`` (as Flask).
+
+    Two hot-path shortcuts, both producing exactly what werkzeug would (the tests compare them):
+    ``_from_bytes`` builds the common "200 + body + content type" response without werkzeug's
+    generic argument handling and header validation, and ``__call__`` starts a plain buffered
+    response without copying and re-scanning the headers. Anything unusual (HEAD, 1xx/204/304,
+    a streamed body, a Location header, close callbacks) takes werkzeug's full path.
+    """
+
+    default_mimetype: str | None = "text/html"
+
+    @classmethod
+    def _from_bytes(cls, body: bytes, content_type: str) -> Response:
+        self = cls.__new__(cls)
+        headers = Headers.__new__(Headers)  # __init__ would only set the list we set below
+        # Our own values, already valid: set the list werkzeug keeps rather than re-validating
+        # each one through ``Headers.__init__`` (the slowest part of building a response).
+        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        self.headers = headers
+        self._status = "200 OK"
+        self._status_code = 200
+        self.direct_passthrough = False
+        self._on_close = []
+        self.response = [body]
+        return self
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        headers = super().get_wsgi_headers(environ)
+        # A 204 (or 1xx) has no content, so no content type either (PEP 3333's validator
+        # rejects one; werkzeug only drops Content-Length). 304 is already handled by werkzeug.
+        if self.status_code == 204 or 100 <= self.status_code < 200:
+            headers.remove("Content-Type")
+        return headers
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Any:  # an iterable of bytes
+        body = self.response
+        status = self._status_code
+        if (
+            type(body) is list
+            and len(body) == 1
+            and type(body[0]) is bytes
+            and not self._on_close
+            and status >= 200
+            and status != 204
+            and status != 304
+            and environ["REQUEST_METHOD"] != "HEAD"
+        ):
+            headers: list[tuple[str, str]] = list(self.headers._list)
+            has_length = False
+            for key, _value in headers:
+                lowered = key.lower()
+                if lowered in _REWRITTEN_HEADERS:
+                    if lowered != "content-length":
+                        break
+                    has_length = True
+            else:
+                if has_length or not self.automatically_set_content_length:
+                    start_response(self._status, headers)
+                    return body
+        return super().__call__(environ, start_response)

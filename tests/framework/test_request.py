@@ -1,0 +1,146 @@
+"""The request object: lazy fields, JSON parsing errors, body limits, request id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Request as WerkzeugRequest
+
+from app.framework import Flask, Request, request
+
+from .conftest import AppFactory
+
+LAZY_FIELDS = ("method", "scheme", "server", "root_path", "path", "query_string", "remote_addr")
+
+
+@pytest.mark.parametrize(
+    "environ_overrides",
+    [
+        {},
+        {"REQUEST_METHOD": "post", "PATH_INFO": "//a/b/", "SCRIPT_NAME": "/mount/"},
+        {"PATH_INFO": "/caf\xc3\xa9", "QUERY_STRING": "q=%C3%A9&x=1"},
+        {"PATH_INFO": "", "SCRIPT_NAME": "", "wsgi.url_scheme": "https", "SERVER_PORT": "443"},
+        {"REMOTE_ADDR": "10.0.0.1", "HTTP_HOST": "example.com:8080"},
+        {"PATH_INFO": "/bad\xff"},
+    ],
+)
+def test_lazy_fields_equal_werkzeugs(environ_overrides: dict[str, Any]) -> None:
+    environ = EnvironBuilder(path="/x").get_environ()
+    environ.update(environ_overrides)
+    ours, theirs = Request(dict(environ)), WerkzeugRequest(dict(environ))
+    for name in LAZY_FIELDS:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert dict(ours.headers) == dict(theirs.headers)
+    assert (ours.url, ours.base_url, ours.host, ours.full_path) == (
+        theirs.url,
+        theirs.base_url,
+        theirs.host,
+        theirs.full_path,
+    )
+
+
+def test_request_fields_are_computed_on_first_use() -> None:
+    req = Request(EnvironBuilder(path="/x", query_string="a=1").get_environ())
+    assert "headers" not in req.__dict__ and "args" not in req.__dict__
+    assert req.args["a"] == "1"
+    assert "args" in req.__dict__
+
+
+def test_request_populates_environ_like_werkzeug() -> None:
+    environ = EnvironBuilder().get_environ()
+    req = Request(environ)
+    assert environ["werkzeug.request"] is req
+
+
+def test_url_rule_view_args_and_endpoint(app: Flask, client: Client) -> None:
+    @app.get("/u/<int:n>")
+    def user(n: int) -> dict[str, Any]:
+        assert request.url_rule is not None
+        return {"rule": request.url_rule.rule, "args": request.view_args, "ep": request.endpoint}
+
+    assert client.get("/u/3").get_json() == {"rule": "/u/<int:n>", "args": {"n": 3}, "ep": "user"}
+
+
+def test_get_json_parses_json_body(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: {"got": request.get_json()})
+    assert client.post("/", json={"a": [1]}).get_json() == {"got": {"a": [1]}}
+
+
+def test_bad_json_is_400_with_a_clear_message(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: {"got": request.get_json()})
+    response = client.post(
+        "/",
+        data="{not json",
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "Failed to decode JSON object" in response.get_json()["error"]["message"]
+
+
+def test_json_with_wrong_content_type_is_415(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: {"got": request.get_json()})
+    response = client.post("/", data='{"a": 1}', content_type="text/plain")
+    assert response.status_code == 415
+    assert "application/json" in response.text
+
+
+def test_silent_get_json_returns_none(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: {"got": request.get_json(silent=True)})
+    assert client.post("/", data="nope", content_type="application/json").get_json() == {
+        "got": None
+    }
+
+
+def test_body_over_max_content_length_is_413(make_app: AppFactory) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=10)
+    app.post("/")(lambda: str(len(request.get_data())))
+    client = app.test_client()
+    assert client.post("/", data=b"x" * 10).text == "10"
+    assert client.post("/", data=b"x" * 11).status_code == 413
+
+
+def test_max_content_length_applies_to_json_and_form(make_app: AppFactory) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=16)
+    app.post("/json", endpoint="j")(lambda: {"v": request.get_json()})
+    app.post("/form", endpoint="f")(lambda: dict(request.form))
+    client = app.test_client()
+    assert client.post("/json", json={"k": "x" * 40}).status_code == 413
+    assert client.post("/form", data={"k": "x" * 40}).status_code == 413
+    assert client.post("/form", data={"k": "x"}).get_json() == {"k": "x"}
+
+
+def test_request_id_comes_from_environ_or_is_generated(app: Flask) -> None:
+    with app.test_request_context(environ_base={"REQUEST_ID": "abc"}):
+        assert request.request_id == "abc"
+    with app.test_request_context():
+        generated = request.request_id
+        assert len(generated) == 32
+        assert request.request_id == generated
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON",
+     "application/problem+json", "text/plain", "application/jsonx", ""],
+)  # fmt: skip
+def test_is_json_agrees_with_werkzeug(content_type: str) -> None:
+    environ = EnvironBuilder(method="POST", data=b"{}", content_type=content_type).get_environ()
+    assert Request(environ).is_json == WerkzeugRequest(environ).is_json
+
+
+def test_missing_form_key_is_400(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: request.form["name"])
+    response = client.post("/", data={"other": "x"})
+    assert response.status_code == 400
+    assert "name" not in response.text  # the key is shown only in debug mode
+
+
+def test_missing_form_key_is_named_in_debug(make_app: AppFactory) -> None:
+    app = make_app(DEBUG=True, TRAP_BAD_REQUEST_ERRORS=False)
+    app.post("/")(lambda: request.form["name"])
+    response = app.test_client().post("/", data={"other": "x"})
+    assert response.status_code == 400
+    assert "name" in response.text

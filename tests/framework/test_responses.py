@@ -1,0 +1,257 @@
+"""``make_response`` conversions and the response fast paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from werkzeug.datastructures import Headers
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.framework import Flask, Response, jsonify, make_response, redirect
+
+from .conftest import call_wsgi
+
+
+def _view(app: Flask, rv: Any) -> None:
+    app.add_url_rule("/", "view", lambda: rv)
+
+
+@pytest.mark.parametrize(
+    ("rv", "body", "content_type"),
+    [
+        ("héllo", "héllo".encode(), "text/html; charset=utf-8"),
+        (b"raw", b"raw", "text/html; charset=utf-8"),
+        ({"b": 1, "a": [1, 2]}, b'{"a":[1,2],"b":1}\n', "application/json"),
+        ([1, "two"], b'[1,"two"]\n', "application/json"),
+    ],
+)
+def test_body_types_are_converted(app: Flask, rv: Any, body: bytes, content_type: str) -> None:
+    _view(app, rv)
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert response.data == body
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Content-Length"] == str(len(body))
+
+
+def test_response_object_is_returned_as_is(app: Flask, client: Client) -> None:
+    _view(app, Response("x", status=201, mimetype="text/plain"))
+    response = client.get("/")
+    assert (response.status_code, response.mimetype, response.text) == (201, "text/plain", "x")
+
+
+def test_generator_is_streamed_chunk_by_chunk(app: Flask) -> None:
+    def lines() -> Iterator[str]:
+        for i in range(3):
+            yield f"line {i}\n"
+
+    app.get("/")(lambda: lines())
+    environ = EnvironBuilder(path="/").get_environ()
+    chunks: list[bytes] = []
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["headers"] = dict(headers)
+        return None
+
+    body = app(environ, start_response)
+    try:
+        chunks.extend(body)
+    finally:
+        body.close()  # type: ignore[attr-defined]
+    assert chunks == [b"line 0\n", b"line 1\n", b"line 2\n"]
+    assert "Content-Length" not in captured["headers"]
+
+
+@pytest.mark.parametrize(
+    ("rv", "status", "header"),
+    [
+        (("made", 201), 201, None),
+        (("made", "202 Accepted"), 202, None),
+        (("made", HTTPStatus.CREATED), 201, None),
+        (("made", {"X-A": "1"}), 200, "1"),
+        (("made", [("X-A", "1")]), 200, "1"),
+        (("made", Headers({"X-A": "1"})), 200, "1"),
+        (("made", 203, {"X-A": "1"}), 203, "1"),
+        (({"k": "v"}, 201, {"X-A": "1"}), 201, "1"),
+        ((Response("made"), 206, {"X-A": "1"}), 206, "1"),
+    ],
+)
+def test_tuples_set_status_and_headers(app: Flask, rv: Any, status: int, header: Any) -> None:
+    _view(app, rv)
+    response = app.test_client().get("/")
+    assert response.status_code == status
+    assert response.headers.get("X-A") == header
+
+
+def test_none_raises_type_error_naming_the_view(make_app: Any) -> None:
+    app = make_app(TESTING=True)
+
+    @app.get("/")
+    def forgot_return() -> None:
+        pass
+
+    with pytest.raises(TypeError, match="'forgot_return' did not return a valid response"):
+        app.test_client().get("/")
+
+
+def test_bad_tuple_length_raises_type_error(make_app: Any) -> None:
+    app = make_app(TESTING=True)
+    _view(app, ("a", 200, {}, "extra"))
+    with pytest.raises(TypeError, match="valid response tuple"):
+        app.test_client().get("/")
+
+
+def test_unsupported_type_raises_type_error(make_app: Any) -> None:
+    app = make_app(TESTING=True)
+    _view(app, 3.5)
+    with pytest.raises(TypeError, match="it was a float"):
+        app.test_client().get("/")
+
+
+def test_wsgi_callable_is_wrapped(app: Flask, client: Client) -> None:
+    _view(app, WerkzeugResponse("from werkzeug", status=202))
+    response = client.get("/")
+    assert (response.status_code, response.text) == (202, "from werkzeug")
+
+
+def test_make_response_helper_allows_adding_headers(app: Flask, client: Client) -> None:
+    @app.get("/")
+    def view() -> Response:
+        response = make_response("body", 201)
+        response.headers["X-Extra"] = "yes"
+        return response
+
+    response = client.get("/")
+    assert (response.status_code, response.headers["X-Extra"]) == (201, "yes")
+
+
+def test_jsonify_forms(app: Flask) -> None:
+    with app.app_context():
+        assert jsonify({"a": 1}).get_json() == {"a": 1}
+        assert jsonify(1, 2).get_json() == [1, 2]
+        assert jsonify(a=1).get_json() == {"a": 1}
+        assert jsonify("x").get_json() == "x"
+        with pytest.raises(TypeError):
+            jsonify(1, a=2)
+
+
+def test_jsonify_is_indented_in_debug(app: Flask) -> None:
+    app.debug = True
+    with app.app_context():
+        assert jsonify({"a": 1}).data == b'{\n  "a": 1\n}\n'
+
+
+def test_redirect_helper(app: Flask, client: Client) -> None:
+    app.get("/old")(lambda: redirect("/new"))
+    response = client.get("/old")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/new"
+
+
+def _werkzeug_call(response: Response, method: str = "GET") -> tuple[Any, ...]:
+    environ = EnvironBuilder(method=method).get_environ()
+    return call_wsgi(lambda e, s: WerkzeugResponse.__call__(response, e, s), environ)
+
+
+def _our_call(response: Response, method: str = "GET") -> tuple[Any, ...]:
+    return call_wsgi(response, EnvironBuilder(method=method).get_environ())
+
+
+def _cases() -> list[Response]:
+    with_location = Response("moved", status=301)
+    with_location.headers["Location"] = "/ünïcode path"
+    no_length = Response("x")
+    del no_length.headers["Content-Length"]
+    on_close = Response("x")
+    on_close.call_on_close(lambda: None)
+    return [
+        Response("hello"),
+        Response(b"bytes", status=201, mimetype="text/plain"),
+        Response("", status=204),
+        Response("gone", status=304),
+        Response("early", status=102),
+        with_location,
+        no_length,
+        on_close,
+        Response(["a", "b"]),
+        Response._from_bytes(b"fast", "text/plain; charset=utf-8"),
+    ]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_response_call_fast_path_matches_werkzeug(method: str) -> None:
+    for case in _cases():
+        assert _our_call(case, method) == _werkzeug_call(case, method), case
+
+
+def test_from_bytes_builds_what_the_constructor_builds() -> None:
+    fast = Response._from_bytes(b"body", "application/json")
+    slow = Response(b"body", mimetype="application/json")
+    assert vars(fast).keys() == vars(slow).keys()
+    assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+    assert (fast.status, fast.status_code, fast.response) == (
+        slow.status,
+        slow.status_code,
+        slow.response,
+    )
+    # The fast headers are a normal, mutable Headers object.
+    fast.headers["X-Later"] = "1"
+    assert fast.headers["x-later"] == "1"
+
+
+def test_text_content_type_follows_a_replaced_response_class(app: Flask, client: Client) -> None:
+    app.get("/")(lambda: "plain")
+    assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"
+
+    class PlainResponse(Response):
+        default_mimetype = "text/plain"
+
+    app.response_class = PlainResponse
+    response = client.get("/")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_no_content_response_has_no_content_type(app: Flask, client: Client) -> None:
+    app.delete("/thing")(lambda: ("", 204))
+    response = client.delete("/thing")  # the validator rejects a 204 with a Content-Type
+    assert response.status_code == 204
+    assert "Content-Type" not in response.headers
+    assert response.data == b""
+
+
+def test_json_provider_matches_flask_defaults_and_settings(app: Flask) -> None:
+    import dataclasses
+    import datetime
+    import decimal
+    import uuid
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    value = {
+        "b": decimal.Decimal("1.5"),
+        "a": uuid.UUID(int=1),
+        "d": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        "p": Point(1),
+        "é": "ü",
+    }
+    assert app.json.dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'  # Flask's dumps: not compact
+    with app.app_context():
+        data = jsonify(value).get_data(as_text=True)
+    assert data == (
+        '{"a":"00000000-0000-0000-0000-000000000001","b":"1.5",'
+        '"d":"Tue, 02 Jan 2024 03:04:05 GMT","p":{"x":1},"\\u00e9":"\\u00fc"}\n'
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.json.compact = False
+    with app.app_context():
+        assert jsonify({"b": 1, "é": 2}).get_data(as_text=True) == '{\n  "b": 1,\n  "é": 2\n}\n'
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        app.json.dumps(object())

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.test import Client, EnvironBuilder
+
+from app.framework import Flask, request
+
+from .conftest import AppFactory
+
+
+def test_route_decorators_register_methods(app: Flask, client: Client) -> None:
+    for method in ("get", "post", "put", "patch", "delete"):
+        getattr(app, method)("/m", endpoint=method)(lambda m=method: m)
+    assert client.get("/m").text == "get"
+    assert client.post("/m").text == "post"
+    assert client.put("/m").text == "put"
+    assert client.patch("/m").text == "patch"
+    assert client.delete("/m").text == "delete"
+
+
+def test_method_shortcut_rejects_methods_argument(app: Flask) -> None:
+    with pytest.raises(TypeError, match="route"):
+        app.get("/x", methods=["POST"])
+
+
+def test_methods_given_as_a_string_is_rejected(app: Flask) -> None:
+    with pytest.raises(TypeError, match="list of strings"):
+        app.add_url_rule("/x", "x", lambda: "", methods="POST")
+
+
+def test_converter_values_are_passed_to_the_view(app: Flask, client: Client) -> None:
+    @app.route("/items/<int:item_id>/<path:rest>")
+    def item(item_id: int, rest: str) -> str:
+        return f"{item_id!r} {rest}"
+
+    assert client.get("/items/42/a/b").text == "42 a/b"
+    assert client.get("/items/x/a").status_code == 404
+
+
+def test_endpoint_defaults_to_function_name(app: Flask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    assert app.view_functions["index"] is index
+    assert next(r for r in app.url_map.iter_rules() if r.rule == "/").endpoint == "index"
+
+
+def test_two_functions_for_one_endpoint_raise_at_registration(app: Flask) -> None:
+    @app.route("/a")
+    def view() -> str:
+        return "a"
+
+    def other() -> str:
+        return "b"
+
+    with pytest.raises(AssertionError, match="overwriting an existing endpoint"):
+        app.add_url_rule("/b", "view", other)
+    # The failed registration did not leave a half-added rule behind.
+    assert [r.rule for r in app.url_map.iter_rules() if r.endpoint == "view"] == ["/a"]
+
+
+def test_same_function_can_serve_two_rules(app: Flask, client: Client) -> None:
+    @app.route("/one")
+    @app.route("/two")
+    def view() -> str:
+        return request.path
+
+    assert client.get("/one").text == "/one"
+    assert client.get("/two").text == "/two"
+
+
+def test_unknown_url_is_404(app: Flask, client: Client) -> None:
+    assert client.get("/missing").status_code == 404
+
+
+def test_wrong_method_is_405_with_allow_header(app: Flask, client: Client) -> None:
+    app.get("/only-get")(lambda: "")
+    response = client.post("/only-get")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_missing_trailing_slash_redirects_308_keeping_query(app: Flask, client: Client) -> None:
+    app.get("/folder/")(lambda: "folder")
+    response = client.get("/folder?a=1")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/folder/?a=1"
+    assert client.get("/folder/").text == "folder"
+
+
+def test_extra_trailing_slash_is_404_for_a_rule_without_one(app: Flask, client: Client) -> None:
+    app.get("/file")(lambda: "file")
+    assert client.get("/file/").status_code == 404
+
+
+def test_automatic_options_lists_allowed_methods(app: Flask, client: Client) -> None:
+    app.route("/r", methods=["GET", "POST"])(lambda: "not called")
+    response = client.options("/r")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_view_can_opt_out_of_automatic_options(app: Flask, client: Client) -> None:
+    app.add_url_rule(
+        "/o", "o", lambda: "custom", methods=["GET", "OPTIONS"], provide_automatic_options=False
+    )
+    assert client.options("/o").text == "custom"
+
+
+def test_head_runs_get_view_without_body(app: Flask, client: Client) -> None:
+    app.get("/h")(lambda: "hello")
+    response = client.head("/h")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Content-Length"] == "5"
+
+
+def test_non_ascii_static_route_matches(app: Flask, client: Client) -> None:
+    app.get("/café")(lambda: "ok")
+    assert client.get("/caf%C3%A9").text == "ok"
+    assert app._static_routes  # served from the exact-path table
+
+
+def test_registration_after_first_request_raises(app: Flask, client: Client) -> None:
+    app.get("/", endpoint="root")(lambda: "")
+    client.get("/")
+    with pytest.raises(AssertionError, match="first request"):
+        app.get("/late")(lambda: "")
+    with pytest.raises(AssertionError, match="first request"):
+        app.before_request(lambda: None)
+
+
+def _match_both_ways(app: Flask, path: str, method: str) -> tuple[Any, Any]:
+    """The route the static table picks vs the route werkzeug's matcher picks."""
+    environ = EnvironBuilder(path=path, method=method).get_environ()
+    with app.request_context(environ):
+        fast = (request.url_rule, request.view_args, type(request.routing_exception))
+    adapter = app.url_map.bind_to_environ(environ)
+    try:
+        rule, args = adapter.match(return_rule=True)
+        slow: Any = (rule, dict(args), type(None))
+    except HTTPException as e:
+        slow = (None, None, type(e))
+    return fast, slow
+
+
+def test_static_table_agrees_with_werkzeug_matcher(make_app: AppFactory) -> None:
+    app = make_app()
+    app.get("/", endpoint="root")(lambda: "")
+    app.route("/a", methods=["GET", "POST"], endpoint="a")(lambda: "")
+    app.add_url_rule("/a/", "a_slash", lambda: "")
+    app.add_url_rule("/b/", "b", lambda: "")
+    app.add_url_rule("/<name>", "by_name", lambda name: "")
+    app.add_url_rule("/c/<int:n>", "c", lambda n: "")
+
+    def page(n: int) -> str:
+        return ""
+
+    app.add_url_rule("/page/", "page", page, defaults={"n": 1})
+    app.add_url_rule("/page/<int:n>", "page", page)
+    app.add_url_rule("/first", "first", lambda: "")
+    app.add_url_rule("/first", "second", lambda: "")
+    paths = ["/", "", "/a", "/a/", "/b", "/b/", "/x", "/c/1", "/c/x", "/page/", "/page/1",
+             "/page/2", "/first", "//a", "/a//", "/zz/"]  # fmt: skip
+    for path, method in itertools.product(paths, ["GET", "HEAD", "POST", "PUT", "OPTIONS"]):
+        fast, slow = _match_both_ways(app, path, method)
+        assert fast == slow, (path, method)
