@@ -12,6 +12,7 @@ USERS      ?= 20
 SPAWN_RATE ?= 5
 RUN_TIME   ?= 30s
 HOST       ?= http://localhost:8080
+LOCUST_ARGS ?=
 
 .PHONY: help venv dev test lint fmt up down logs stack stack-down bench bench-http load \
         contract resilience audit swarm-up swarm-down k8s-sync new-service clean
@@ -64,8 +65,8 @@ bench: $(STAMP) ## In-process dispatch benchmark: bare WSGI / werkzeug / this fr
 bench-http: $(STAMP) ## HTTP benchmark: gunicorn and nginx, bare callable vs this app
 	$(BIN)/python -m bench.http
 
-load: $(STAMP) ## Headless locust run against HOST (USERS, SPAWN_RATE, RUN_TIME)
-	$(BIN)/python -m devtools.load --host $(HOST) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME)
+load: $(STAMP) ## Headless locust run against HOST (USERS, SPAWN_RATE, RUN_TIME, LOCUST_ARGS)
+	$(BIN)/python -m devtools.load --host $(HOST) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(if $(LOCUST_ARGS),-- $(LOCUST_ARGS))
 
 contract: $(STAMP) ## The same app under five servers: print the environ each one passes
 	$(BIN)/python -m devtools.contract

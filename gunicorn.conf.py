@@ -113,8 +113,11 @@ keepalive = env_int("GUNICORN_KEEPALIVE", 75)
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or default_worker_tmp_dir()
-# GUNICORN_PRELOAD (false): import the app once in the master (less memory, faster forks).
-preload_app = env_bool("GUNICORN_PRELOAD", False)
+# GUNICORN_PRELOAD (true; gunicorn: false): import the app once in the master. Without it each
+# recycled worker imports the app again (~0.2 s of CPU here), which under load costs more than
+# the whole dispatch (measured by `make bench-http`); with it a recycle is only a fork. The price:
+# `kill -HUP` no longer reloads code, which containers never rely on (they are replaced).
+preload_app = env_bool("GUNICORN_PRELOAD", True)
 
 # --- Proxy trust ----------------------------------------------------------------------------
 # FORWARDED_ALLOW_IPS (127.0.0.1,::1): peers whose X-Forwarded-Proto gunicorn believes. Compose

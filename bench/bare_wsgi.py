@@ -1,0 +1,42 @@
+"""The floor for `make bench-http`: the smallest WSGI callable that answers like ``GET /hello``.
+
+Same status, body and content type as the example service's static route, no framework at all,
+so (app rps) / (this rps) under the same gunicorn settings is what the framework costs.
+Served as ``gunicorn -c gunicorn.conf.py bench.bare_wsgi:app`` (by ``NativeStack(wsgi_app=...)``,
+which waits for ``/readyz`` before it starts nginx, so that answers too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+HELLO = b"Hello, World!"
+_HELLO_HEADERS = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Length", str(len(HELLO))),
+]
+_READY = b'{"status": "ready"}'
+_READY_HEADERS = [
+    ("Content-Type", "application/json"),
+    ("Content-Length", str(len(_READY))),
+]
+_MISSING = b"Not Found"
+_MISSING_HEADERS = [
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Length", str(len(_MISSING))),
+]
+
+StartResponse = Callable[..., Any]
+
+
+def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    path = environ.get("PATH_INFO")
+    if path == "/hello":
+        start_response("200 OK", list(_HELLO_HEADERS))
+        return [HELLO]
+    if path in {"/readyz", "/healthz"}:
+        start_response("200 OK", list(_READY_HEADERS))
+        return [_READY]
+    start_response("404 Not Found", list(_MISSING_HEADERS))
+    return [_MISSING]

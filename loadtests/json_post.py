@@ -1,0 +1,42 @@
+"""JSON POST: ``POST /api/items`` with a valid item -> ``201`` and the item back as JSON.
+
+Exercises body reading, JSON parsing and validation. The service is stateless (it answers what
+it would have created), so the run leaves nothing behind. Tag: ``post``.
+Weight: ``LOAD_WEIGHT_POST``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from _common import ShapeUser, shape_weight, verdict
+from locust import TaskSet, tag, task
+
+_serial = itertools.count(1)
+
+
+class JsonPostTasks(TaskSet):
+    @tag("post")
+    @task
+    def create_item(self) -> None:
+        item = {"name": f"load-item-{next(_serial)}", "quantity": 3}
+        with self.client.post(
+            "/api/items", json=item, name="post /api/items", catch_response=True
+        ) as response:
+            problem = None
+            if response.status_code != 201:
+                problem = f"status {response.status_code}, expected 201"
+            else:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = None
+                echoed = isinstance(body, dict) and body.get("name") == item["name"]
+                if not echoed or "id" not in body:
+                    problem = f"body {response.text[:80]!r} does not echo {item['name']!r}"
+            verdict(response, problem)
+
+
+class JsonPostUser(ShapeUser):
+    weight = shape_weight("post", 1)
+    tasks = [JsonPostTasks]

@@ -1,0 +1,63 @@
+"""Fixtures for the load-test tooling: a native nginx -> gunicorn stack, ``_common`` imported.
+
+Every locust run here is short (a few seconds, seven users: one per shape) and talks only to a
+stack this suite started on free loopback ports; every stack is stopped in teardown.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.loadtests.helpers import LOCUSTFILES
+from tests.support.prereqs import require_executable
+
+
+def start_stack() -> Any:
+    require_executable("nginx")
+    from devtools.native_stack import NativeStack
+
+    stack = NativeStack()
+    stack.start()
+    return stack
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    """nginx -> gunicorn (the app) on free loopback ports, shared by a module's read-only runs."""
+    native = start_stack()
+    try:
+        yield native
+    finally:
+        native.stop()
+        native.cleanup()
+
+
+@pytest.fixture()
+def own_stack() -> Iterator[Any]:
+    """A stack for one test that breaks it (stops the upstream)."""
+    native = start_stack()
+    try:
+        yield native
+    finally:
+        native.stop()
+        native.cleanup()
+
+
+@pytest.fixture(scope="session")
+def common() -> ModuleType:
+    """``loadtests/_common.py`` imported the way the locustfiles import it (as ``_common``)."""
+    existing = sys.modules.get("_common")
+    if existing is not None:
+        return existing
+    spec = importlib.util.spec_from_file_location("_common", LOCUSTFILES / "_common.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_common"] = module
+    spec.loader.exec_module(module)
+    return module
