@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "DIAGNOSTICS": False,
     # Request body limit in bytes; nginx's client_max_body_size is derived from the same value.
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Host names the app answers for; any other Host header gets 400, so no link or redirect is
+    # ever built from a name a client made up. A JSON list or comma-separated; ".example.com"
+    # also matches its subdomains. Add your public name(s) here for production.
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
     # Proxies in front of the app whose X-Forwarded-* headers are trusted (1 behind nginx).
     "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
@@ -62,11 +66,27 @@ def as_int(key: str, value: Any, minimum: int) -> int:
     return number
 
 
+def as_host_list(key: str, value: Any) -> list[str] | None:
+    """A list of host names from a list or a comma-separated string; "*" means any host."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"{ENV_PREFIX}_{key}={value!r} is not a list of host names")
+    hosts = [item.strip() for item in items if item.strip()]
+    if hosts == ["*"]:
+        return None
+    if not hosts or "*" in hosts:
+        raise ValueError(f"{ENV_PREFIX}_{key}={value!r}: list host names, or only '*' for any")
+    return hosts
+
+
 def check_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """Return the typed, validated values for the keys this service defines."""
     checked: dict[str, Any] = {key: as_bool(key, config[key]) for key in _BOOLEAN_KEYS}
     checked["MAX_CONTENT_LENGTH"] = as_int("MAX_CONTENT_LENGTH", config["MAX_CONTENT_LENGTH"], 1)
     checked["TRUSTED_PROXY_COUNT"] = as_int("TRUSTED_PROXY_COUNT", config["TRUSTED_PROXY_COUNT"], 0)
+    checked["TRUSTED_HOSTS"] = as_host_list("TRUSTED_HOSTS", config["TRUSTED_HOSTS"])
     level = str(config["LOG_LEVEL"]).upper()
     if level not in _LOG_LEVELS:
         choices = ", ".join(sorted(_LOG_LEVELS))

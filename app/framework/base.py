@@ -41,6 +41,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TEMPLATES_AUTO_RELOAD": None,
     "TRUSTED_PROXY_COUNT": 0,
+    # Host names the app accepts in the Host header (werkzeug rules: ".example.com" also
+    # matches subdomains); None accepts any. Others get 400 before routing, so no link or
+    # redirect is ever built from a host the client made up.
+    "TRUSTED_HOSTS": None,
 }
 
 _ADAPTER_CACHE_SIZE = 256

@@ -8,7 +8,7 @@ from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .globals import _cv_ctx
 from .wrappers import _decode
@@ -159,6 +159,16 @@ class RequestContext(AppContext):
         """Find the rule for this request; store the view args or the routing exception."""
         request = self.request
         environ = request.environ
+        trusted_hosts = self.app.config["TRUSTED_HOSTS"]
+        if trusted_hosts is not None:
+            # As Flask 3.1: werkzeug's get_host raises SecurityError (a 400) for a host that is
+            # not listed; stored like a routing error, so error handlers still answer it.
+            request.trusted_hosts = trusted_hosts
+            try:
+                request.host  # noqa: B018 - read for its check
+            except SecurityError as e:
+                request.routing_exception = e
+                return
         # Hot path (Bottle's idea): a rule without converters is an exact path, so it is found in
         # a dict keyed by the raw PATH_INFO before the werkzeug matcher runs. A miss (or a method
         # the path does not allow, or OPTIONS) falls through to the matcher, which then decides

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -45,6 +46,21 @@ def _decode(wsgi_string: str) -> str:
     return wsgi_string.encode("latin1").decode(errors="replace")
 
 
+class _BoundedJSON:
+    """The ``json`` module for request bodies, where input nested too deeply to parse is bad
+    JSON like any other: a ``ValueError`` (→ 400), not a ``RecursionError`` that would escape
+    ``get_json`` and become a 500 for a few kilobytes of ``[[[[``."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(data: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return json.loads(data, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 class Request(_WerkzeugRequest):
     """The request object (``request``). Adds, as Flask does: ``url_rule``, ``view_args``,
     ``routing_exception``, ``endpoint``, and the body limits from the app config. Ours also has
@@ -58,6 +74,7 @@ class Request(_WerkzeugRequest):
     url_rule: Rule | None = None
     view_args: dict[str, Any] | None = None
     routing_exception: HTTPException | None = None
+    json_module = _BoundedJSON
     _max_content_length: int | None = None
 
     def __init__(

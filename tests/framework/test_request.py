@@ -144,3 +144,16 @@ def test_missing_form_key_is_named_in_debug(make_app: AppFactory) -> None:
     response = app.test_client().post("/", data={"other": "x"})
     assert response.status_code == 400
     assert "name" in response.text
+
+
+def test_deeply_nested_json_is_bad_json_not_a_server_error(app: Flask, client: Client) -> None:
+    app.post("/")(lambda: {"got": request.get_json()})
+    app.post("/silent", endpoint="silent")(lambda: {"got": request.get_json(silent=True)})
+    nested = "[" * 100_000
+    response = client.post(
+        "/", data=nested, content_type="application/json", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]["message"]
+    silent = client.post("/silent", data=nested, content_type="application/json")
+    assert silent.get_json() == {"got": None}

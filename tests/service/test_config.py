@@ -66,3 +66,37 @@ def test_trusted_proxy_count_makes_forwarded_client_visible() -> None:
 
     assert remote_addr_seen(0) == "10.0.0.2 http"
     assert remote_addr_seen(1) == "203.0.113.7 https"
+
+
+def test_only_local_host_names_are_trusted_by_default(client) -> None:
+    assert client.get("/hello", headers={"Host": "localhost:8080"}).status_code == 200
+    assert client.get("/hello", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    spoofed = client.get("/", headers={"Host": "evil.example", "Accept": "text/html"})
+    assert spoofed.status_code == 400
+    assert "http://evil.example" not in spoofed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('["api.example.com", ".example.org"]', ["api.example.com", ".example.org"]),
+        ("api.example.com, localhost", ["api.example.com", "localhost"]),
+        ("*", None),
+    ],
+)
+def test_trusted_hosts_from_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: list[str] | None
+) -> None:
+    monkeypatch.setenv("APP_TRUSTED_HOSTS", value)
+    app = create_app()
+    assert app.config["TRUSTED_HOSTS"] == expected
+    if expected:
+        host = expected[0].lstrip(".")
+        assert app.test_client().get("/hello", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["", "a,*", "[1, 2]", "{}"])
+def test_bad_trusted_hosts_fail_at_start(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("APP_TRUSTED_HOSTS", value)
+    with pytest.raises(ValueError, match="APP_TRUSTED_HOSTS="):
+        create_app()
