@@ -74,7 +74,7 @@ class Request(_WerkzeugRequest):
     url_rule: Rule | None = None
     view_args: dict[str, Any] | None = None
     routing_exception: HTTPException | None = None
-    json_module = _BoundedJSON
+    json_module = _BoundedJSON  # type: ignore[assignment]  # duck-types the json module
     _max_content_length: int | None = None
 
     def __init__(
