@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from werkzeug.datastructures import EnvironHeaders, Headers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
-from werkzeug.wsgi import _get_server
+from werkzeug.wsgi import _get_server, get_input_stream
 
 from .globals import _cv_ctx
 
@@ -128,6 +129,20 @@ class Request(_WerkzeugRequest):
             return True
         return super().is_json
 
+    if not TYPE_CHECKING:
+
+        @_lazy
+        def stream(self) -> IO[bytes]:
+            # werkzeug's stream (Content-Length / MAX_CONTENT_LENGTH limits), made to answer
+            # 400 when the server fails to read what the client sent.
+            if self.shallow:
+                raise RuntimeError(
+                    "This request was created with 'shallow=True', reading from the input"
+                    " stream is disabled."
+                )
+            limited = get_input_stream(self.environ, max_content_length=self.max_content_length)
+            return _ClientBody(limited)
+
     @property
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule (``None`` when matching failed)."""
@@ -174,6 +189,39 @@ class Request(_WerkzeugRequest):
             return 1000
         value: int | None = self._config("MAX_FORM_PARTS")
         return value
+
+
+class _ClientBody(io.RawIOBase):
+    """The request body stream, where a read that fails because of what the client sent (a
+    broken chunked encoding, a connection cut mid-body) is a 400, not a 500: gunicorn reports
+    those as plain ``OSError`` subclasses (``InvalidChunkSize``, ``NoMoreData``, ...)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def _failed(self, error: OSError) -> BadRequest:
+        return BadRequest(f"The request body could not be read ({type(error).__name__}).")
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._raw.read(-1 if size is None else size)
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def readline(self, size: int | None = -1) -> bytes:
+        try:
+            return self._raw.readline(-1 if size is None else size)
+        except OSError as e:
+            raise self._failed(e) from e
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 # Response headers werkzeug's ``get_wsgi_headers`` rewrites; their presence disables the fast path.

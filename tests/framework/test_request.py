@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from app.framework import Flask, Request, request
 
-from .conftest import AppFactory
+from .conftest import AppFactory, call_wsgi
 
 LAZY_FIELDS = ("method", "scheme", "server", "root_path", "path", "query_string", "remote_addr")
 
@@ -157,3 +158,35 @@ def test_deeply_nested_json_is_bad_json_not_a_server_error(app: Flask, client: C
     assert "nested too deeply" in response.get_json()["error"]["message"]
     silent = client.post("/silent", data=nested, content_type="application/json")
     assert silent.get_json() == {"got": None}
+
+
+class _BrokenChunkedInput(io.BytesIO):
+    """What gunicorn's body reader does on a malformed chunk size: raise an OSError subclass."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise OSError("Invalid chunk size")
+
+    readline = read
+
+
+def test_body_the_server_cannot_read_is_400_not_500(app: Flask) -> None:
+    app.post("/data", endpoint="data")(lambda: str(len(request.get_data())))
+    app.post("/json", endpoint="json")(lambda: {"got": request.get_json(silent=True)})
+    app.post("/form", endpoint="form")(lambda: dict(request.form))
+    for path, content_type in (
+        ("/data", "application/octet-stream"),
+        ("/json", "application/json"),
+        ("/form", "application/x-www-form-urlencoded"),
+    ):
+        environ = EnvironBuilder(
+            path=path,
+            method="POST",
+            content_type=content_type,
+            headers={"Transfer-Encoding": "chunked", "Accept": "application/json"},
+        ).get_environ()
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input"] = _BrokenChunkedInput()
+        environ["wsgi.input_terminated"] = True
+        status, _, body = call_wsgi(app, environ)
+        assert status.startswith("400"), (path, status)
+        assert b"could not be read" in body
