@@ -42,7 +42,9 @@ fi
 # --- 2. The Docker engine (no systemd on these machines: start dockerd by hand) ----------------
 if ! $SUDO docker info >/dev/null 2>&1; then
     log "starting dockerd"
-    $SUDO sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+    # setsid: its own session and process group, so a job runner that ends our group when this
+    # script returns (or a test that signals its own group) cannot take the engine down with it.
+    $SUDO sh -c 'setsid nohup dockerd </dev/null >>/var/log/dockerd.log 2>&1 &'
     for _ in $(seq 90); do
         $SUDO docker info >/dev/null 2>&1 && break
         sleep 1
