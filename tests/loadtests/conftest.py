@@ -7,6 +7,7 @@ stack this suite started on free loopback ports; every stack is stopped in teard
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -14,7 +15,18 @@ from typing import Any
 
 import pytest
 
-from tests.loadtests.helpers import LOCUSTFILES
+# Importing locust monkey-patches the whole interpreter for gevent. In a pytest process that has
+# already imported ssl/urllib3 (other suites), that patching recurses and fails collection, and
+# it would turn every other suite's threads into greenlets. The tests here use locust in-process
+# only for its data types; real load runs are subprocesses, which patch for themselves. So: import
+# it once, unpatched, before anything else does, and leave the variable unset for subprocesses.
+os.environ["LOCUST_SKIP_MONKEY_PATCH"] = "1"
+try:
+    import locust  # noqa: F401
+finally:
+    del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
+
+from tests.loadtests.helpers import LOCUSTFILES  # noqa: E402
 from tests.support.prereqs import require_executable
 
 
