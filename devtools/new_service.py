@@ -359,7 +359,9 @@ def find_collisions(texts: dict[str, str], renamer: Renamer) -> list[str]:
     existing: set[str] = set()
     new_prefix = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(renamer.names.env_prefix) + r"\w*")
     renamed: set[str] = set()
-    for content in texts.values():
+    for text in texts.values():
+        # Kept regions are copied as they are: nothing in them is renamed or can collide.
+        content = KEPT_REGION.sub("", text)
         existing.update(new_prefix.findall(content))
         for token in ENV_TOKEN.findall(content):
             new = renamer.new_token(token)

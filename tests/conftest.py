@@ -25,6 +25,14 @@ pytest.register_assert_rewrite("tests.stack.checks")
 TEST_APP_ENV = {"APP_DIAGNOSTICS": "1"}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the Swarm tests last. On this engine `docker swarm leave --force` cuts Docker's
+    embedded DNS for containers that were already running, so every compose stack up at that
+    moment (the shared one above all) answers 502 afterwards. The sort is stable: all other
+    tests keep their order."""
+    items.sort(key=lambda item: item.get_closest_marker("swarm") is not None)
+
+
 @pytest.fixture(scope="session")
 def native_stack() -> Iterator[NativeStack]:
     """nginx -> one gunicorn on loopback, from the repository's own configs (diagnostics on)."""

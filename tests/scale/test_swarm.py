@@ -18,7 +18,8 @@ from devtools import swarm
 from tests.scale.loadclient import LoadClient
 from tests.support.prereqs import require_docker
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# `swarm`: run last (see tests/conftest.py), since leaving the swarm disturbs running stacks.
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.swarm]
 
 REPLICAS = 2
 SETTLE_SECONDS = 8  # past nginx's resolver valid=5s after the update has converged

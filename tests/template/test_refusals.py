@@ -105,3 +105,17 @@ def test_name_that_renames_a_setting_onto_an_existing_variable_is_refused(
     assert "BASE_IMAGE" in capsys.readouterr().err
     assert not dest.exists()
     assert not any(p.name.startswith(".base.") for p in tmp_path.iterdir())
+
+
+def test_names_inside_kept_regions_do_not_count_as_collisions(
+    tmp_path: Path, mini_template: Path
+) -> None:
+    # A doc that shows what the rename will produce (BASE_IMAGE) inside keep markers is copied
+    # as is, so it must not make the name look taken.
+    (mini_template / "NOTES.md").write_text(
+        "<!-- new-service: keep-start -->\nAPP_IMAGE becomes BASE_IMAGE\n"
+        "<!-- new-service: keep-end -->\n"
+    )
+    dest = tmp_path / "base"
+    assert run(mini_template, dest, name="base") == 0
+    assert "APP_IMAGE becomes BASE_IMAGE" in (dest / "NOTES.md").read_text()
