@@ -74,8 +74,10 @@ contract: $(STAMP) ## The same app under five servers: print the environ each on
 resilience: $(STAMP) ## Fault scenarios against the native stack, with a verdict table
 	$(BIN)/python -m devtools.resilience
 
-audit: $(STAMP) ## pip-audit the pinned runtime dependencies
-	$(BIN)/pip-audit --requirement requirements.txt
+# --strict: a dependency that could not be looked up fails the audit instead of passing silently
+# (pip-audit asks PyPI's JSON API, which some mirrors and proxies do not serve).
+audit: $(STAMP) ## pip-audit the pinned runtime dependencies (needs PyPI's JSON API)
+	$(BIN)/pip-audit --strict --no-deps --requirement requirements.txt
 
 swarm-up: ## Deploy the stack on a single-node Docker Swarm
 	$(PYTHON) -m devtools.swarm up
