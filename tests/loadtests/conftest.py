@@ -26,7 +26,7 @@ try:
 finally:
     del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
 
-from tests.loadtests.helpers import LOCUSTFILES  # noqa: E402
+from tests.loadtests.helpers import LOCUSTFILES
 from tests.support.prereqs import require_executable
 
 
