@@ -130,6 +130,9 @@ class Flask(AppBase):
             return self.response_class._from_bytes(rv.encode(), cached[1])
         if rv_type is dict:
             return self.json.response(rv)
+        if rv_type is tuple and len(rv) == 2 and type(rv[1]) is int and type(rv[0]) is dict:
+            # ``return data, 201``: what the generic path below does for it, without its checks.
+            return self.json.response(rv[0])._set_status_int(rv[1])
         status: Any = None
         headers: Any = None
         if isinstance(rv, tuple):
@@ -171,6 +174,8 @@ class Flask(AppBase):
         if status is not None:
             if isinstance(status, str | bytes | bytearray):
                 rv.status = status.decode() if isinstance(status, bytes | bytearray) else status
+            elif type(status) is int:
+                rv._set_status_int(status)  # the status line of a code is computed once
             else:
                 rv.status = status
         if headers:

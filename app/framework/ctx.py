@@ -6,11 +6,12 @@ import sys
 from collections.abc import Iterator
 from contextvars import Token
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .globals import _cv_ctx
+from .routing import match
 from .wrappers import _decode
 
 if TYPE_CHECKING:
@@ -189,20 +190,20 @@ class RequestContext(AppContext):
             assert adapter is not None
             # PATH_INFO as is, as werkzeug's bind_to_environ passes it (not ``request.path``,
             # which adds a leading slash): a request for the mount point itself must redirect
-            # to the slash, not match "/".
-            rule, view_args = adapter.match(
+            # to the slash, not match "/". ``match`` is adapter.match without its per-call
+            # overhead for plain matches, 404 and 405 (redirects are still werkzeug's).
+            rule, view_args = match(
+                adapter,
                 _decode(environ.get("PATH_INFO", "")),
                 request.method,
-                return_rule=True,
-                query_args=environ.get("QUERY_STRING", ""),
-                websocket="HTTP_UPGRADE" in environ and _is_websocket(environ),
+                environ.get("QUERY_STRING", ""),
+                "HTTP_UPGRADE" in environ and _is_websocket(environ),
             )
         except HTTPException as e:
             request.routing_exception = e
         else:
             request.url_rule = rule
-            # werkzeug builds a new dict for every match (typed as a Mapping): no copy needed.
-            request.view_args = cast(dict[str, Any], view_args)
+            request.view_args = view_args
 
     def push(self) -> None:
         first = not self._tokens

@@ -12,7 +12,9 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import date
+from json import encoder as _json_encoder
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from werkzeug.exceptions import abort as _abort
@@ -111,6 +113,7 @@ class JSONProvider:
         self._plain = json.JSONEncoder(**common)
         self._compact = json.JSONEncoder(separators=(",", ":"), **common)
         self._pretty = json.JSONEncoder(indent=2, **common)
+        self._encode_compact = _one_shot(self._compact)
 
     @property
     def sort_keys(self) -> bool:
@@ -157,9 +160,36 @@ class JSONProvider:
         data: Any = args[0] if len(args) == 1 else (args or kwargs)
         compact = self._compact_setting
         pretty = compact is False or (compact is None and self._app.debug)
-        encoder = self._pretty if pretty else self._compact
-        body = f"{encoder.encode(data)}\n".encode()
-        return self._app.response_class._from_bytes(body, self.mimetype)
+        text = self._pretty.encode(data) if pretty else self._encode_compact(data)
+        return self._app.response_class._from_bytes(f"{text}\n".encode(), self.mimetype)
+
+
+def _one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode`` for an encoder without indent, minus its per-call Python set-up
+    (``iterencode`` defines a closure and re-reads every setting before reaching the C
+    encoder): the same C encoder, called directly with the same arguments, so the output and
+    the errors (circular references, NaN, unserializable objects) are the same."""
+    make_encoder = getattr(_json_encoder, "c_make_encoder", None)
+    if make_encoder is None or encoder.indent is not None:
+        return encoder.encode
+    args = (
+        encoder.default,
+        _json_encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else _json_encoder.encode_basestring,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(o: Any) -> str:
+        # A fresh markers dict per call, as iterencode makes (check_circular is on).
+        return "".join(make_encoder({}, *args)(o, 0))
+
+    return encode
 
 
 def get_root_path(import_name: str) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import markupsafe
 from jinja2 import FileSystemLoader, Template
+from markupsafe import Markup
 
 from .globals import _cv_ctx, g, request
 
@@ -22,6 +25,10 @@ _TEMPLATE_CACHE_SIZE = 400  # Jinja's default cache_size
 def select_autoescape(filename: str | None) -> bool:
     """Autoescape HTML/XML templates, and templates from strings (as Flask)."""
     return filename is None or filename.endswith(_AUTOESCAPE_SUFFIXES)
+
+
+# Jinja asks for every render (EvalContext); the answer only depends on the name.
+_cached_select_autoescape = functools.lru_cache(maxsize=1024)(select_autoescape)
 
 
 class _EnvironmentGlobals(dict[str, Any]):
@@ -138,9 +145,41 @@ class _TemplateGlobals(dict[str, Any]):
         raise KeyError(key)
 
 
+# markupsafe's own escaping of a str, without its generic path: its ``escape`` builds the result
+# with ``Markup(text)``, whose Python ``__new__`` checks for ``__html__`` (a plain str has none)
+# before calling ``str.__new__``: a second Python call for every ``{{ value }}`` rendered.
+_escape_inner: Any = getattr(markupsafe, "_escape_inner", None)
+_new_str = str.__new__
+
+
+def _escape(s: Any, /) -> Markup:
+    if type(s) is str:
+        return _new_str(Markup, _escape_inner(s))
+    return markupsafe.escape(s)
+
+
+class _Template(Template):
+    """Jinja's template, whose compiled code escapes output with ``_escape`` (same result)."""
+
+    @classmethod
+    def _from_namespace(
+        cls,
+        environment: jinja2.Environment,
+        namespace: MutableMapping[str, Any],
+        globals: MutableMapping[str, Any],
+    ) -> Template:
+        # The compiled module imports markupsafe's escape as a global; only that exact function
+        # (markupsafe 3's, which calls _escape_inner) is swapped.
+        if _escape_inner is not None and namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class Environment(jinja2.Environment):
     """The app's Jinja environment, with globals kept render-friendly (see ``_TemplateGlobals``)
     and templates looked up by name from a plain dict when they are not auto-reloaded."""
+
+    template_class = _Template
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -178,7 +217,9 @@ def create_jinja_environment(app: AppBase) -> Environment:
     loader = None
     if app.template_folder is not None:
         loader = FileSystemLoader(os.path.join(app.root_path, app.template_folder))
-    env = Environment(loader=loader, autoescape=select_autoescape, auto_reload=bool(auto_reload))
+    env = Environment(
+        loader=loader, autoescape=_cached_select_autoescape, auto_reload=bool(auto_reload)
+    )
     # ``request`` and ``g`` are the proxies: resolved when the template reads them, so no
     # per-render context processor is needed for them.
     env.globals.update(url_for=app.url_for, config=app.config, request=request, g=g)
@@ -190,7 +231,16 @@ def create_jinja_environment(app: AppBase) -> Environment:
 
 def _render(app: AppBase, template: Template, context: dict[str, Any]) -> str:
     app.update_template_context(context)
-    return template.render(context)
+    environment = template.environment
+    if environment.is_async or type(template).render is not Template.render:
+        return template.render(context)
+    # Template.render's own body, minus its dict(context) copy: new_context copies the values
+    # into the render's namespace anyway, so the second copy is pure per-render overhead.
+    ctx = template.new_context(context)
+    try:
+        return environment.concat(template.root_render_func(ctx))
+    except Exception:
+        environment.handle_exception()
 
 
 def _current_app() -> AppBase:

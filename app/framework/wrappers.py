@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from werkzeug.datastructures import EnvironHeaders, Headers
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
-from werkzeug.wsgi import _get_server, get_input_stream
+from werkzeug.wsgi import LimitedStream, _get_server, get_input_stream
 
 from .globals import _cv_ctx
 
@@ -47,6 +47,12 @@ def _decode(wsgi_string: str) -> str:
     return wsgi_string.encode("latin1").decode(errors="replace")
 
 
+# Bytes that make ``json.detect_encoding`` answer something other than UTF-8 when they start
+# a body (the UTF-8/16/32 byte order marks; NUL bytes are checked separately).
+_NOT_UTF8_START = (b"\x00", b"\xef", b"\xfe", b"\xff")
+_json_decoder = json.JSONDecoder()  # what json.loads uses when given no options
+
+
 class _BoundedJSON:
     """The ``json`` module for request bodies, where input nested too deeply to parse is bad
     JSON like any other: a ``ValueError`` (→ 400), not a ``RecursionError`` that would escape
@@ -57,6 +63,15 @@ class _BoundedJSON:
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
         try:
+            if (
+                not kwargs
+                and type(data) is bytes
+                and data[:1] not in _NOT_UTF8_START
+                and b"\x00" not in data[:4]
+            ):
+                # Exactly json.loads(bytes) when its (pure-Python, per-call) detect_encoding
+                # would say UTF-8: no BOM, no NUL in the first four bytes.
+                return _json_decoder.decode(data.decode("utf-8", "surrogatepass"))
             return json.loads(data, **kwargs)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
@@ -141,7 +156,71 @@ class Request(_WerkzeugRequest):
                     " stream is disabled."
                 )
             limited = get_input_stream(self.environ, max_content_length=self.max_content_length)
+            consumed = self.__dict__.get("_body_consumed")
+            if consumed is not None and isinstance(limited, LimitedStream):
+                limited._pos = consumed  # get_data's fast path already read this much
             return _ClientBody(limited)
+
+        def get_data(
+            self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+        ) -> bytes | str:
+            # werkzeug's get_data; a body with a plain Content-Length is read by ``_read_body``
+            # instead of through the stream layers (LimitedStream under RawIOBase under
+            # _ClientBody cost more than parsing a small JSON body).
+            d = self.__dict__
+            if (
+                d.get("_cached_data") is None
+                and not parse_form_data
+                and "stream" not in d
+                and "_body_consumed" not in d  # read once already: the stream knows the rest
+            ):
+                rv = self._read_body()
+                if rv is not None:
+                    if cache:
+                        self._cached_data = rv
+                    return rv.decode(errors="replace") if as_text else rv
+            return super().get_data(cache, as_text, parse_form_data)
+
+    def _read_body(self) -> bytes | None:
+        """The body, read as werkzeug's ``LimitedStream`` reads it (chunks of at most 64 KiB up
+        to Content-Length; an error or an early end is ``ClientDisconnected``), or ``None``
+        when the request is not the simple case (no plain-digit Content-Length, chunked,
+        ``wsgi.input_terminated``, over ``max_content_length``, shallow): then the stream is
+        used, with all its checks."""
+        environ = self.environ
+        length = environ.get("CONTENT_LENGTH")
+        if (
+            type(length) is not str
+            or not (length.isascii() and length.isdigit())
+            or self.shallow
+            or "HTTP_TRANSFER_ENCODING" in environ
+            or "wsgi.input_terminated" in environ
+        ):
+            return None
+        remaining = int(length)
+        limit = self.max_content_length
+        if limit is not None and remaining > limit:
+            return None  # the stream raises the 413
+        stream = environ["wsgi.input"]
+        chunks: list[bytes] = []
+        consumed = 0
+        try:
+            while remaining > 0:
+                try:
+                    chunk = stream.read(min(remaining, 65536))
+                except Exception:  # any server's complaint about the body: see _ClientBody
+                    raise ClientDisconnected()  # noqa: B904 - as LimitedStream.on_disconnect
+                if not chunk:
+                    raise ClientDisconnected()
+                chunks.append(chunk)
+                consumed += len(chunk)
+                remaining -= len(chunk)
+        finally:
+            # A later ``request.stream`` starts where this read stopped, as werkzeug's would.
+            self.__dict__["_body_consumed"] = consumed
+        if len(chunks) == 1 and type(chunks[0]) is bytes:
+            return chunks[0]
+        return b"".join(chunks)  # always bytes, as werkzeug's readall returns
 
     @property
     def endpoint(self) -> str | None:
@@ -193,8 +272,13 @@ class Request(_WerkzeugRequest):
 
 class _ClientBody(io.RawIOBase):
     """The request body stream, where a read that fails because of what the client sent (a
-    broken chunked encoding, a connection cut mid-body) is a 400, not a 500: gunicorn reports
-    those as plain ``OSError`` subclasses (``InvalidChunkSize``, ``NoMoreData``, ...)."""
+    broken chunked encoding, a connection cut mid-body) is a 400, not a 500.
+
+    Servers report those with exception classes of their own (gunicorn: ``NoMoreData``, an
+    OSError, and ``InvalidChunkSize``/``ChunkMissingTerminator``, plain Exceptions), which a
+    framework cannot import without depending on one server. Reading ``wsgi.input`` has no
+    failure that is the app's fault, so any exception but werkzeug's own HTTP errors (413,
+    ``ClientDisconnected``) becomes the 400."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         super().__init__()
@@ -203,19 +287,23 @@ class _ClientBody(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def _failed(self, error: OSError) -> BadRequest:
+    def _failed(self, error: Exception) -> BadRequest:
         return BadRequest(f"The request body could not be read ({type(error).__name__}).")
 
     def read(self, size: int | None = -1) -> bytes:
         try:
             return self._raw.read(-1 if size is None else size)
-        except OSError as e:
+        except HTTPException:
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def readline(self, size: int | None = -1) -> bytes:
         try:
             return self._raw.readline(-1 if size is None else size)
-        except OSError as e:
+        except HTTPException:
+            raise
+        except Exception as e:
             raise self._failed(e) from e
 
     def readinto(self, buffer: Any) -> int:
@@ -223,6 +311,10 @@ class _ClientBody(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
+
+_WERKZEUG_STATUS = _WerkzeugResponse.status
+_WERKZEUG_CLEAN = _WerkzeugResponse._clean_status
+_STATUS_LINES: dict[int, tuple[str, int]] = {}  # code → werkzeug's (status line, code)
 
 # Response headers werkzeug's ``get_wsgi_headers`` rewrites; their presence disables the fast path.
 _REWRITTEN_HEADERS = frozenset(("location", "content-location", "content-length"))
@@ -239,6 +331,21 @@ class Response(_WerkzeugResponse):
     """
 
     default_mimetype: str | None = "text/html"
+
+    def _set_status_int(self, code: int) -> Response:
+        """``self.status = code`` for an int, returning the response: the status line of a code
+        never changes, so it is computed once (werkzeug formats it on every assignment)."""
+        cls = type(self)
+        if cls.status is not _WERKZEUG_STATUS or cls._clean_status is not _WERKZEUG_CLEAN:
+            self.status = code  # a subclass customises statuses: let it
+            return self
+        line = _STATUS_LINES.get(code)
+        if line is None:
+            line = self._clean_status(code)
+            if len(_STATUS_LINES) < 1000:
+                _STATUS_LINES[code] = line
+        self._status, self._status_code = line
+        return self
 
     @classmethod
     def _from_bytes(cls, body: bytes, content_type: str) -> Response:

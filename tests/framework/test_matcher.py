@@ -11,7 +11,7 @@ from werkzeug.routing import Map as WerkzeugMap
 from werkzeug.routing import RequestRedirect, Rule
 from werkzeug.routing.converters import BaseConverter, ValidationError
 
-from app.framework.routing import Map, Matcher
+from app.framework.routing import Map, Matcher, match
 
 
 class EvenConverter(BaseConverter):
@@ -70,10 +70,17 @@ def paths() -> list[str]:
     return sorted(found)
 
 
-def outcome(map_: WerkzeugMap, path: str, method: str, websocket: bool) -> Any:
+def outcome(
+    map_: WerkzeugMap, path: str, method: str, websocket: bool, direct: bool = False
+) -> Any:
     adapter = map_.bind("example.com", "/", url_scheme="ws" if websocket else "http")
     try:
-        rule, args = adapter.match(path, method, return_rule=True, websocket=websocket)
+        if direct:  # the framework's shortcut around MapAdapter.match
+            rule, args = match(adapter, path, method, "q=1", websocket)
+        else:
+            rule, args = adapter.match(
+                path, method, return_rule=True, query_args="q=1", websocket=websocket
+            )
     except RequestRedirect as e:
         return ("redirect", e.new_url)
     except MethodNotAllowed as e:
@@ -109,3 +116,32 @@ def test_rules_added_after_matching_are_found() -> None:
     url_map.add(Rule("/<name>", endpoint="name"))
     assert adapter.match("/x") == ("name", {"name": "x"})
     assert adapter.match("/2") == ("int", {"n": 2})
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+def test_match_function_answers_like_adapter_match(method: str) -> None:
+    # routing.match is what requests use: same results, exceptions and redirect URLs.
+    converters = {"even": EvenConverter}
+    ours, theirs = Map(rules(), converters=converters), WerkzeugMap(rules(), converters=converters)
+    for path in paths():
+        for websocket in (False, True) if method == "GET" else (False,):
+            assert outcome(ours, path, method, websocket, direct=True) == outcome(
+                theirs, path, method, websocket
+            ), (path, method, websocket)
+
+
+def test_match_function_leaves_redirect_rules_to_werkzeug() -> None:
+    url_map = Map(
+        [
+            Rule("/old/<int:n>", endpoint="old", redirect_to="/new/<n>"),
+            Rule("/new/<int:n>", endpoint="new"),
+            Rule("/alias/<int:n>", endpoint="new", alias=True),
+        ]
+    )
+    adapter = url_map.bind("h")
+    for path in ("/old/3", "/alias/4"):
+        with pytest.raises(RequestRedirect) as direct:
+            match(adapter, path, "GET", "", False)
+        with pytest.raises(RequestRedirect) as werkzeug:
+            adapter.match(path, "GET", return_rule=True)
+        assert direct.value.new_url == werkzeug.value.new_url

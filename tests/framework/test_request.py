@@ -160,11 +160,15 @@ def test_deeply_nested_json_is_bad_json_not_a_server_error(app: Flask, client: C
     assert silent.get_json() == {"got": None}
 
 
+class InvalidChunkSize(Exception):
+    """gunicorn's own class for a malformed chunk size is a plain Exception, not an OSError."""
+
+
 class _BrokenChunkedInput(io.BytesIO):
-    """What gunicorn's body reader does on a malformed chunk size: raise an OSError subclass."""
+    """What gunicorn's body reader does on a malformed chunk size."""
 
     def read(self, size: int | None = -1) -> bytes:
-        raise OSError("Invalid chunk size")
+        raise InvalidChunkSize("Invalid chunk size")
 
     readline = read
 
@@ -190,3 +194,95 @@ def test_body_the_server_cannot_read_is_400_not_500(app: Flask) -> None:
         status, _, body = call_wsgi(app, environ)
         assert status.startswith("400"), (path, status)
         assert b"could not be read" in body
+
+
+class _BrokenInput(io.RawIOBase):
+    """A body whose read fails, as a server's does when the client goes away mid-body."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise OSError("connection reset")
+
+
+def _body_outcome(make: type[WerkzeugRequest], body: Any, length: str | None) -> list[Any]:
+    environ = EnvironBuilder(method="POST").get_environ()
+    environ["wsgi.input"] = body() if callable(body) else io.BytesIO(body)
+    environ.pop("CONTENT_LENGTH", None)
+    if length is not None:
+        environ["CONTENT_LENGTH"] = length
+    req = make(environ)
+    seen: list[Any] = []
+    for read in (
+        lambda: req.get_data(cache=False),
+        lambda: req.get_data(),
+        lambda: req.stream.read(),
+        lambda: req.get_data(as_text=True),
+    ):
+        try:
+            seen.append(read())
+        except Exception as e:
+            seen.append(type(e).__name__)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("body", "length"),
+    [
+        (b'{"a": 1}', "8"),
+        (b"abcdef", "3"),
+        (b"abc", "5"),  # shorter than announced: the client went away
+        (b"x" * 150_000, "150000"),  # more than one 64 KiB chunk
+        (b"abc", "0"),
+        (b"abc", None),
+        (b"abc", " 3"),
+        (b"abc", "-1"),
+        (b"abc", "+3"),
+        (b"abc", "\u0663"),  # a non-ASCII digit
+        (_BrokenInput, "3"),
+    ],
+)
+def test_body_is_read_like_werkzeug(body: Any, length: str | None) -> None:
+    # get_data reads a plain Content-Length body directly; every read afterwards (the stream,
+    # uncached reads) must still see what werkzeug's stream layers would give.
+    assert _body_outcome(Request, body, length) == _body_outcome(WerkzeugRequest, body, length)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": [1, 2.5, null]}',
+        b"7",
+        b'"\xc3\xa9"',
+        '{"a": 1}'.encode("utf-8-sig"),
+        '{"a": 1}'.encode("utf-16"),
+        '{"a": 1}'.encode("utf-16-le"),
+        '{"a": 1}'.encode("utf-32"),
+        b'"\xed\xa0\x80"',  # a lone surrogate: json.loads accepts it (surrogatepass)
+        b'"\xff"',
+        b"",
+        b"{",
+    ],
+)
+def test_request_json_loads_like_json_module(data: bytes) -> None:
+    import json
+
+    def outcome(loads: Any) -> Any:
+        try:
+            return loads(data)
+        except ValueError as e:
+            return type(e).__name__, str(e)
+
+    assert outcome(Request.json_module.loads) == outcome(json.loads)
+
+
+def test_body_with_content_length_the_server_cannot_read_is_400(app: Flask) -> None:
+    # The Content-Length fast path of get_data must refuse the same way as the stream path.
+    app.post("/data", endpoint="data")(lambda: str(len(request.get_data())))
+    environ = EnvironBuilder(
+        path="/data", method="POST", data=b"0123456789", headers={"Accept": "application/json"}
+    ).get_environ()
+    environ["wsgi.input"] = _BrokenChunkedInput()
+    status, _, _ = call_wsgi(app, environ)
+    assert status.startswith("400"), status

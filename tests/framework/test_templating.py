@@ -10,7 +10,7 @@ import pytest
 from werkzeug.test import Client
 
 from app.framework import Flask, g, render_template, render_template_string, request
-from app.framework.templating import Environment
+from app.framework.templating import Environment, _escape
 
 from .conftest import AppFactory
 
@@ -161,3 +161,29 @@ def test_rendering_copies_globals_from_a_plain_dict(app: Flask) -> None:
     with app.app_context():
         template = app.jinja_env.from_string("x")
     assert type(template.globals).__mro__[1] is dict
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<i>safe</i>"
+
+
+class _StrSubclass(str):
+    pass
+
+
+def test_output_escaping_matches_plain_jinja(app: Flask) -> None:
+    # Our templates escape {{ value }} with a shortcut for plain strings; the output must be
+    # what Jinja with markupsafe's escape produces, for every kind of value.
+    source = (
+        "{% macro m(v) %}[{{ v }}]{% endmacro %}"
+        "{% for v in values %}{{ v }}|{{ v|e }}|{{ m(v) }}|{{ v ~ '&' }};{% endfor %}"
+    )
+    values = ["<a href='x'>&\"", "", "é\u2028", _StrSubclass("<s>"), _Html(), 3, None, 1.5]
+    plain = jinja2.Environment(autoescape=True).from_string(source).render(values=values)
+    with app.app_context():
+        ours = render_template_string(source, values=values)
+        compiled = app.jinja_env.from_string(source).root_render_func
+    assert compiled.__globals__["escape"] is _escape  # the shortcut is what ran
+    assert ours == plain
+    assert "&lt;a href=&#39;x&#39;&gt;&amp;&#34;" in ours and "<i>safe</i>" in ours

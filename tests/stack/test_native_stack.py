@@ -92,7 +92,7 @@ def test_app_sees_the_clients_address_and_host_not_nginxs() -> None:
     # The client connects from 127.0.0.2, nginx to gunicorn from 127.0.0.1: only a correctly
     # forwarded and trusted X-Forwarded-For gives the app the former.
     # shop.example is a public name the deployment declares (APP_TRUSTED_HOSTS), as a real one would.
-    env = {"APP_DIAGNOSTICS": "1", "APP_TRUSTED_HOSTS": "shop.example,localhost"}
+    env = {"APP_DIAGNOSTICS": "1", "APP_TRUSTED_HOSTS": "shop.example,localhost,127.0.0.1"}
     with NativeStack(app_env=env) as stack:
         conn = http.client.HTTPConnection("127.0.0.1", stack.port, source_address=("127.0.0.2", 0))
         try:
