@@ -84,6 +84,9 @@ class AppBase(Scaffold):
         self._jinja_env: Environment | None = None
         self._logger: logging.Logger | None = None
         self._url_adapters: dict[tuple[str, ...], MapAdapter] = {}
+        # Host values that passed the TRUSTED_HOSTS check, and the list they passed against.
+        self._trusted_hosts_checked: object = None
+        self._trusted_host_keys: set[tuple[str | None, ...]] = set()
         self._error_bodies: dict[tuple[Any, ...], bytes] = {}  # see make_error_response
         self._text_content_type: tuple[type[Response], str] | None = None
         if self._static_folder is not None and self.static_url_path is not None:

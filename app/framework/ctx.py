@@ -138,6 +138,10 @@ def _is_websocket(environ: dict[str, Any]) -> bool:
     return any(value.strip(" \t") == "upgrade" for value in connection)
 
 
+# Distinct trusted Host values remembered per app (real deployments have a handful).
+_TRUSTED_HOST_CACHE_SIZE = 64
+
+
 class RequestContext(AppContext):
     """The context of one request: an app context that also carries the ``Request``.
 
@@ -164,12 +168,24 @@ class RequestContext(AppContext):
         if trusted_hosts is not None:
             # As Flask 3.1: werkzeug's get_host raises SecurityError (a 400) for a host that is
             # not listed; stored like a routing error, so error handlers still answer it.
-            request.trusted_hosts = trusted_hosts
-            try:
-                request.host  # noqa: B018 - read for its check
-            except SecurityError as e:
-                request.routing_exception = e
-                return
+            # The check (IDNA-encoding every listed name) cost more than the whole dispatch, so
+            # hosts that passed are remembered for this list; a refused host is checked every
+            # time and never cached, so clients cannot fill the cache with junk names.
+            app = self.app
+            key = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"))
+            if app._trusted_hosts_checked is not trusted_hosts:
+                app._trusted_hosts_checked = trusted_hosts
+                app._trusted_host_keys = set()
+            if key not in app._trusted_host_keys:
+                request.trusted_hosts = trusted_hosts
+                try:
+                    request.host  # noqa: B018 - read for its check
+                except SecurityError as e:
+                    request.routing_exception = e
+                    return
+                if len(app._trusted_host_keys) >= _TRUSTED_HOST_CACHE_SIZE:
+                    app._trusted_host_keys.clear()
+                app._trusted_host_keys.add(key)
         # Hot path (Bottle's idea): a rule without converters is an exact path, so it is found in
         # a dict keyed by the raw PATH_INFO before the werkzeug matcher runs. A miss (or a method
         # the path does not allow, or OPTIONS) falls through to the matcher, which then decides

@@ -38,3 +38,20 @@ def test_trusted_hosts_match_with_port_and_subdomain_rules(make_app: AppFactory)
     assert client.get("/", headers={"Host": "localhost:8080"}).text == "http://localhost:8080/link"
     assert client.get("/", headers={"Host": "api.example.org"}).status_code == 200
     assert client.get("/", headers={"Host": "example.org.evil"}).status_code == 400
+
+
+def test_a_trusted_host_seen_before_does_not_let_an_untrusted_one_through(
+    make_app: AppFactory,
+) -> None:
+    client = link_app(make_app, TRUSTED_HOSTS=["localhost"]).test_client()
+    for _ in range(3):
+        assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+        assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_changing_trusted_hosts_takes_effect_for_hosts_already_seen(make_app: AppFactory) -> None:
+    app = link_app(make_app, TRUSTED_HOSTS=["localhost", "shop.example"])
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "shop.example"}).status_code == 200
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    assert client.get("/", headers={"Host": "shop.example"}).status_code == 400
