@@ -11,25 +11,10 @@ from typing import Any
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
-from app.framework import Flask, Response, abort, request
+from app.framework import Flask, Response
 from app.framework.middleware import install_middleware
 from app.logs import configure_logging
 from app.views import register_views
-
-
-def refuse_undelimited_body() -> None:
-    """Answer 411 to a chunked body that the WSGI server did not de-chunk.
-
-    Such a body arrives with neither CONTENT_LENGTH nor ``wsgi.input_terminated`` (wsgiref
-    does this), and PEP 3333 then lets the app read nothing: the upload would be silently
-    empty. gunicorn, werkzeug's server and nginx all de-chunk, so only such servers refuse.
-    """
-    environ = request.environ
-    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    if chunked and not environ.get("wsgi.input_terminated"):
-        abort(
-            411, description="This server cannot read a chunked request body; send Content-Length."
-        )
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -41,7 +26,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(check_config(app.config))
 
     configure_logging(app, app.config["LOG_LEVEL"])
-    app.before_request(refuse_undelimited_body)
     register_views(app)
     register_error_pages(app)
     if app.config["DIAGNOSTICS"]:

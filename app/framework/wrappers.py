@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from werkzeug.datastructures import EnvironHeaders, Headers
-from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, LengthRequired
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
@@ -155,7 +155,17 @@ class Request(_WerkzeugRequest):
                     "This request was created with 'shallow=True', reading from the input"
                     " stream is disabled."
                 )
-            limited = get_input_stream(self.environ, max_content_length=self.max_content_length)
+            environ = self.environ
+            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get(
+                "wsgi.input_terminated"
+            ):
+                # A chunked body the server did not de-chunk (wsgiref) has no CONTENT_LENGTH
+                # and no wsgi.input_terminated; werkzeug would hand out an empty stream and the
+                # upload would be silently lost. gunicorn, werkzeug's server and nginx de-chunk.
+                raise LengthRequired(
+                    "This server cannot read a chunked request body; send Content-Length."
+                )
+            limited = get_input_stream(environ, max_content_length=self.max_content_length)
             consumed = self.__dict__.get("_body_consumed")
             if consumed is not None and isinstance(limited, LimitedStream):
                 limited._pos = consumed  # get_data's fast path already read this much

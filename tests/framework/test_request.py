@@ -286,3 +286,21 @@ def test_body_with_content_length_the_server_cannot_read_is_400(app: Flask) -> N
     environ["wsgi.input"] = _BrokenChunkedInput()
     status, _, _ = call_wsgi(app, environ)
     assert status.startswith("400"), status
+
+
+def test_chunked_body_the_server_did_not_dechunk_is_411_not_silently_empty(app: Flask) -> None:
+    # What wsgiref hands the app: chunked, but no CONTENT_LENGTH and no wsgi.input_terminated.
+    app.post("/size", endpoint="size")(lambda: str(len(request.get_data())))
+    environ = EnvironBuilder(
+        path="/size", method="POST", headers={"Transfer-Encoding": "chunked"}
+    ).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input"] = io.BytesIO(b"5\r\nhello\r\n0\r\n\r\n")
+    status, _, body = call_wsgi(app, environ)
+    assert status.startswith("411"), status
+    assert b"send Content-Length" in body
+    environ = EnvironBuilder(path="/size", method="POST", data=b"hello").get_environ()
+    environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    environ["wsgi.input_terminated"] = True
+    environ.pop("CONTENT_LENGTH", None)
+    assert call_wsgi(app, environ)[2] == b"5"

@@ -39,26 +39,26 @@ def start_stack() -> Any:
     return stack
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
-    """nginx -> gunicorn (the app) on free loopback ports, shared by a module's read-only runs."""
+def running_stack() -> Iterator[Any]:
+    """A started stack, stopped and removed afterwards even when the test fails."""
     native = start_stack()
     try:
         yield native
     finally:
         native.stop()
         native.cleanup()
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    """nginx -> gunicorn (the app) on free loopback ports, shared by a module's read-only runs."""
+    yield from running_stack()
 
 
 @pytest.fixture()
 def own_stack() -> Iterator[Any]:
     """A stack for one test that breaks it (stops the upstream)."""
-    native = start_stack()
-    try:
-        yield native
-    finally:
-        native.stop()
-        native.cleanup()
+    yield from running_stack()
 
 
 @pytest.fixture(scope="session")

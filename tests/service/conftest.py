@@ -5,21 +5,11 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
+from app.config import DEFAULTS, ENV_PREFIX
 from app.framework import Flask
 
 # Every APP_* variable the service reads: cleared so a developer's shell cannot change results.
-SERVICE_ENV = (
-    "APP_SERVICE_NAME",
-    "APP_DEBUG",
-    "APP_TESTING",
-    "APP_DIAGNOSTICS",
-    "APP_MAX_CONTENT_LENGTH",
-    "APP_TRUSTED_PROXY_COUNT",
-    "APP_LOG_LEVEL",
-    "APP_INSTANCE_NAME",
-    "APP_SERVER_NAME",
-    "APP_TRUSTED_HOSTS",
-)
+SERVICE_ENV = tuple(f"{ENV_PREFIX}_{key}" for key in DEFAULTS)
 
 
 @pytest.fixture(autouse=True)
