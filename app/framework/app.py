@@ -4,6 +4,10 @@
 ``dispatch_request`` → ``finalize_request`` → ``make_response`` → ``process_response``; on errors
 ``handle_user_exception`` / ``handle_http_exception`` / ``handle_exception``; finally the context
 is popped with the error so teardown functions see it. Then ``run()``, the development server.
+
+The commonest request (an exact route, a class that overrides none of these steps) is served by
+``fastpath.serve_plain``: the same steps inlined, calling the methods below wherever one of them
+has something to do. ``inline_plain_requests = False`` sends every request through this file.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .base import AppBase
 from .ctx import AppContext, RequestContext
+from .fastpath import serve_plain
 from .globals import _cv_ctx
-from .helpers import is_loopback, load_dotenv_files
+from .helpers import forget_tracebacks, is_loopback, load_dotenv_files
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -44,8 +49,16 @@ class Flask(AppBase):
         """The WSGI entry point; middleware wraps ``wsgi_app`` so this stays the same object."""
         return self.wsgi_app(environ, start_response)
 
+    #: Serve plain requests (an exact route, no HEAD/OPTIONS) through ``fastpath.serve_plain``,
+    #: the same steps inlined. False: every request takes the flow below, step by step.
+    inline_plain_requests = True
+
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
         """The actual WSGI application: push a request context, dispatch, answer, pop."""
+        if self.inline_plain_requests:
+            answer = serve_plain(self, environ, start_response)
+            if answer is not None:
+                return answer
         ctx = RequestContext(self, environ)
         error: BaseException | None = None
         try:
@@ -61,6 +74,7 @@ class Flask(AppBase):
             return response(environ, start_response)
         finally:
             ctx.pop(error)
+            error = None  # its traceback holds this frame, which would hold it: no cycle
 
     def full_dispatch_request(self) -> Response:
         """Before-request functions, the view, error handling, then ``finalize_request``."""
@@ -160,6 +174,7 @@ class Flask(AppBase):
                 rv = self.response_class(cast(Any, rv), status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, HTTPException):
+                forget_tracebacks(rv)  # handled: its response is all that is left of it
                 rv = self.make_error_response(rv)
             elif isinstance(rv, BaseResponse) or callable(rv):
                 ctx = _cv_ctx.get()
@@ -183,13 +198,13 @@ class Flask(AppBase):
         response: Response = rv
         return response
 
-    def _text_type(self) -> tuple[type[Response], str]:
-        # "text/html; charset=utf-8" for the configured response class, computed once per class
-        # (``response_class`` may be replaced after the app is created).
+    def _text_type(self) -> tuple[type[Response], str, tuple[str, str]]:
+        # "text/html; charset=utf-8" (and its header) for the configured response class,
+        # computed once per class (``response_class`` may be replaced after the app is created).
         cls = self.response_class
         mimetype = cls.default_mimetype or "text/plain"
         content_type = get_content_type(mimetype, "utf-8")
-        self._text_content_type = (cls, content_type)
+        self._text_content_type = (cls, content_type, ("Content-Type", content_type))
         return self._text_content_type
 
     def process_response(self, response: Response) -> Response:

@@ -88,7 +88,7 @@ class AppBase(Scaffold):
         self._trusted_hosts_checked: object = None
         self._trusted_host_keys: set[tuple[str | None, ...]] = set()
         self._error_bodies: dict[tuple[Any, ...], bytes] = {}  # see make_error_response
-        self._text_content_type: tuple[type[Response], str] | None = None
+        self._text_content_type: tuple[type[Response], str, tuple[str, str]] | None = None
         if self._static_folder is not None and self.static_url_path is not None:
             # Always registered (as Flask) so url_for("static", ...) builds; in the stack nginx
             # answers /static/ before a request ever reaches the app.

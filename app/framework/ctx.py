@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .globals import _cv_ctx
+from .helpers import forget_tracebacks
 from .routing import match
 from .wrappers import _decode
 
@@ -64,14 +65,17 @@ class AppContext:
     ``g`` and the URL adapter are created on first use: most requests touch neither.
     """
 
-    __slots__ = ("_g", "_tokens", "_url_adapter", "app", "request")
+    __slots__ = ("_g", "_repushed", "_token", "_url_adapter", "app", "request")
 
     def __init__(self, app: Flask, request: Request | None = None) -> None:
         self.app = app
         self.request = request
         self._g: _AppCtxGlobals | None = None
         self._url_adapter: MapAdapter | None = None
-        self._tokens: list[Token[AppContext]] = []
+        # The token of the first push, and (rarely) a stack of tokens for pushing the same
+        # context again; a context pushes once per request, so no list is made for that.
+        self._token: Token[AppContext] | None = None
+        self._repushed: list[Token[AppContext]] | None = None
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -93,19 +97,35 @@ class AppContext:
         return adapter
 
     def push(self) -> None:
-        self._tokens.append(_cv_ctx.set(self))
+        token = _cv_ctx.set(self)
+        if self._token is None:
+            self._token = token
+        else:
+            self._push_again(token)
+
+    def _push_again(self, token: Token[AppContext]) -> None:
+        if self._repushed is None:
+            self._repushed = []
+        self._repushed.append(token)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Run the teardown functions (with the error, if any), then restore the previous
         context. Raises if this is not the active context: pushes and pops must nest."""
+        repushed = self._repushed
         try:
-            if len(self._tokens) == 1:
+            if not repushed:  # the outermost push: the context ends here
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 self._teardown(exc)
         finally:
             ctx = _cv_ctx.get(None)
-            _cv_ctx.reset(self._tokens.pop())
+            if repushed:
+                token: Token[AppContext] | None = repushed.pop()
+            else:
+                token, self._token = self._token, None
+            if token is None:
+                raise RuntimeError(f"{self!r} was popped without being pushed")
+            _cv_ctx.reset(token)
         if ctx is not self:
             raise AssertionError(f"Popped wrong context ({ctx!r} instead of {self!r})")
 
@@ -158,7 +178,8 @@ class RequestContext(AppContext):
         self.request = app.request_class(environ) if request is None else request
         self._g = None
         self._url_adapter = None
-        self._tokens = []
+        self._token = None
+        self._repushed = None
 
     def match_request(self) -> None:
         """Find the rule for this request; store the view args or the routing exception."""
@@ -199,7 +220,7 @@ class RequestContext(AppContext):
                 request.view_args = {}
                 # The table's keys are upper-case, so this is already what ``request.method``
                 # would compute; storing it saves computing it again in dispatch_request.
-                request.__dict__["method"] = method
+                request.method = method
                 return
         try:
             adapter = self.url_adapter
@@ -222,10 +243,12 @@ class RequestContext(AppContext):
             request.view_args = view_args
 
     def push(self) -> None:
-        first = not self._tokens
-        self._tokens.append(_cv_ctx.set(self))
-        if first:
-            self.match_request()
+        token = _cv_ctx.set(self)
+        if self._token is None:
+            self._token = token
+            self.match_request()  # the first push: find the view for this request
+        else:
+            self._push_again(token)
 
     def _teardown(self, exc: BaseException | None) -> None:
         app = self.app
@@ -233,10 +256,19 @@ class RequestContext(AppContext):
             app.do_teardown_request(exc)
         if app.teardown_appcontext_funcs:
             app.do_teardown_appcontext(exc)
-        # Close uploaded files only if the form was parsed at all (werkzeug caches ``files`` in
-        # the instance dict); skipping the call keeps the common request cheap.
-        if "files" in self.request.__dict__:
-            self.request.close()
+        request = self.request
+        # Close uploaded files only if the form was parsed at all; skipping the call keeps the
+        # common request cheap.
+        if request._form_loaded:
+            request.close()
+        # The request and its environ refer to each other; breaking that cycle here (as Flask
+        # does) lets reference counting free both at once instead of leaving every request for
+        # the cyclic garbage collector.
+        request.environ["werkzeug.request"] = None
+        # A routing error (404, 405, ...) carries a traceback whose frames hold the request
+        # that holds the error: another cycle, on the path scanners hit most.
+        if request.routing_exception is not None:
+            forget_tracebacks(request.routing_exception)
 
     def __repr__(self) -> str:
         return f"<RequestContext {self.request.url!r} [{self.request.method}] of {self.app.name}>"

@@ -227,3 +227,14 @@ def load_dotenv_files() -> None:
         path = dotenv.find_dotenv(name, usecwd=True)
         if path:
             dotenv.load_dotenv(path, encoding="utf-8")
+
+
+def forget_tracebacks(error: BaseException | None) -> None:
+    """Drop the tracebacks of an error that has been dealt with, and of the errors it was
+    raised from. Their frames (through ``f_back``) reach the frame holding the error, a cycle
+    only the garbage collector would free; after the request nothing reads them."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__

@@ -40,6 +40,9 @@ _MERGE_SLASHES = re.compile("/{2,}")
 # A dynamic transition, ready to try: (compiled regex, its converter group numbers in order,
 # whether it is a single group, part.final, part.suffixed, next state).
 _Transition = tuple[re.Pattern[str], tuple[int, ...], bool, bool, bool, State]
+# What one search carries down the recursion: (method, websocket, methods that would have
+# matched — for 405, [websocket mismatch seen]).
+_Search = tuple[str, bool, set[str], list[bool]]
 
 
 class Matcher(StateMachineMatcher):
@@ -130,92 +133,103 @@ class Matcher(StateMachineMatcher):
             raise RequestAliasRedirect(result, rule.endpoint)
         return rule, result
 
+    def _walk(
+        self,
+        state: State,
+        parts: list[str],
+        i: int,
+        values: list[str],
+        search: _Search,
+    ) -> Any:
+        """The recursive step of ``_search`` (werkzeug's inner ``_match``). A method rather
+        than a closure: a closure that calls itself is a reference cycle, left for the
+        garbage collector after every 404."""
+        method, websocket, have_match_for, mismatch = search
+        n = len(parts)
+        # A state with only static transitions (no dynamic ones, no rules) has exactly one
+        # way on, so werkzeug's recursion there is a tail call: follow it in a loop.
+        while i < n and not state.dynamic and not state.rules:
+            next_state = state.static.get(parts[i])
+            if next_state is None:
+                return None
+            state = next_state
+            i += 1
+        if i == n:
+            for rule in state.rules:
+                if rule.methods is not None and method not in rule.methods:
+                    have_match_for.update(rule.methods)
+                elif rule.websocket != websocket:
+                    mismatch[0] = True
+                else:
+                    return rule, values
+            if "" in state.static:
+                for rule in state.static[""].rules:
+                    if websocket == rule.websocket and (
+                        rule.methods is None or method in rule.methods
+                    ):
+                        if rule.strict_slashes:
+                            raise SlashRequired()
+                        return rule, values
+            return None
+
+        part = parts[i]
+        static = state.static.get(part)
+        if static is not None:
+            rv = self._walk(static, parts, i + 1, values, search)
+            if rv is not None:
+                return rv
+        if state.dynamic:
+            transitions = self._transitions.get(id(state))
+            if transitions is None:
+                transitions = self._compile(state)
+            for regex, groups, single, final, suffixed, new_state in transitions:
+                if final:
+                    match = regex.match("/".join(parts[i:]))
+                    remaining_parts, next_i = parts, n
+                else:
+                    match = regex.match(part)
+                    remaining_parts, next_i = parts, i + 1
+                if match is not None:
+                    if suffixed and match.groups()[-1] == "/":
+                        remaining_parts, next_i = [""], 0
+                    # One converter is the common case: no list comprehension for it.
+                    if single:
+                        new_values = [*values, match.group(groups[0])]
+                    else:
+                        new_values = values + [match.group(g) for g in groups]
+                    rv = self._walk(new_state, remaining_parts, next_i, new_values, search)
+                    if rv is not None:
+                        return rv
+
+        if i == n - 1 and part == "":
+            for rule in state.rules:
+                if rule.strict_slashes:
+                    continue
+                if rule.methods is not None and method not in rule.methods:
+                    have_match_for.update(rule.methods)
+                elif rule.websocket != websocket:
+                    mismatch[0] = True
+                else:
+                    return rule, values
+        return None
+
     def _search(
         self, domain: str, path: str, method: str, websocket: bool
     ) -> tuple[Rule, dict[str, Any]]:
         """werkzeug's ``StateMachineMatcher.match``, line for line."""
         have_match_for: set[str] = set()
         mismatch = [False]  # websocket mismatch seen
-        compiled = self._transitions
-
-        def _match(state: State, parts: list[str], i: int, values: list[str]) -> Any:
-            n = len(parts)
-            # A state with only static transitions (no dynamic ones, no rules) has exactly one
-            # way on, so werkzeug's recursion there is a tail call: follow it in a loop.
-            while i < n and not state.dynamic and not state.rules:
-                next_state = state.static.get(parts[i])
-                if next_state is None:
-                    return None
-                state = next_state
-                i += 1
-            if i == n:
-                for rule in state.rules:
-                    if rule.methods is not None and method not in rule.methods:
-                        have_match_for.update(rule.methods)
-                    elif rule.websocket != websocket:
-                        mismatch[0] = True
-                    else:
-                        return rule, values
-                if "" in state.static:
-                    for rule in state.static[""].rules:
-                        if websocket == rule.websocket and (
-                            rule.methods is None or method in rule.methods
-                        ):
-                            if rule.strict_slashes:
-                                raise SlashRequired()
-                            return rule, values
-                return None
-
-            part = parts[i]
-            static = state.static.get(part)
-            if static is not None:
-                rv = _match(static, parts, i + 1, values)
-                if rv is not None:
-                    return rv
-            if state.dynamic:
-                transitions = compiled.get(id(state))
-                if transitions is None:
-                    transitions = self._compile(state)
-                for regex, groups, single, final, suffixed, new_state in transitions:
-                    if final:
-                        match = regex.match("/".join(parts[i:]))
-                        remaining_parts, next_i = parts, n
-                    else:
-                        match = regex.match(part)
-                        remaining_parts, next_i = parts, i + 1
-                    if match is not None:
-                        if suffixed and match.groups()[-1] == "/":
-                            remaining_parts, next_i = [""], 0
-                        # One converter is the common case: no list comprehension for it.
-                        if single:
-                            new_values = [*values, match.group(groups[0])]
-                        else:
-                            new_values = values + [match.group(g) for g in groups]
-                        rv = _match(new_state, remaining_parts, next_i, new_values)
-                        if rv is not None:
-                            return rv
-
-            if i == n - 1 and part == "":
-                for rule in state.rules:
-                    if rule.strict_slashes:
-                        continue
-                    if rule.methods is not None and method not in rule.methods:
-                        have_match_for.update(rule.methods)
-                    elif rule.websocket != websocket:
-                        mismatch[0] = True
-                    else:
-                        return rule, values
-            return None
+        search = (method, websocket, have_match_for, mismatch)
 
         try:
-            rv = _match(self._root, [domain, *path.split("/")], 0, [])
+            rv = self._walk(self._root, [domain, *path.split("/")], 0, [], search)
         except SlashRequired:
             raise RequestPath(f"{path}/") from None
 
         if self.merge_slashes and rv is None:
             path = _MERGE_SLASHES.sub("/", path)
             try:
-                rv = _match(self._root, [domain, *path.split("/")], 0, [])
+                rv = self._walk(self._root, [domain, *path.split("/")], 0, [], search)
             except SlashRequired:
                 raise RequestPath(f"{path}/") from None
             if rv is None or rv[0].merge_slashes is False:

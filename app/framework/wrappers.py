@@ -38,7 +38,10 @@ class _lazy(Generic[T]):
     def __get__(self, obj: Any, owner: type[Any] | None = None) -> T:
         if obj is None:
             return self  # type: ignore[return-value]
-        value = obj.__dict__[self.name] = self.func(obj)
+        value = self.func(obj)
+        # setattr rather than ``obj.__dict__[...]``: on Python 3.11+ reading ``__dict__`` turns
+        # the object's compact inline attribute storage into a real dict, on every request.
+        setattr(obj, self.name, value)
         return value
 
 
@@ -92,6 +95,9 @@ class Request(_WerkzeugRequest):
     routing_exception: HTTPException | None = None
     json_module = _BoundedJSON  # type: ignore[assignment]  # duck-types the json module
     _max_content_length: int | None = None
+    # Set once form parsing has run, so the request context knows whether uploaded files may
+    # need closing without looking into ``__dict__`` (which costs a dict on every request).
+    _form_loaded = False
 
     def __init__(
         self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
@@ -100,6 +106,10 @@ class Request(_WerkzeugRequest):
         self.shallow = shallow
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
+
+    def _load_form_data(self) -> None:
+        self._form_loaded = True
+        super()._load_form_data()
 
     if not TYPE_CHECKING:  # the type checker sees werkzeug's attribute types
 
@@ -328,6 +338,30 @@ _STATUS_LINES: dict[int, tuple[str, int]] = {}  # code → werkzeug's (status li
 
 # Response headers werkzeug's ``get_wsgi_headers`` rewrites; their presence disables the fast path.
 _REWRITTEN_HEADERS = frozenset(("location", "content-location", "content-length"))
+# content type → its ("Content-Type", value) header: header tuples are immutable, so one per
+# content type serves every response.
+_CONTENT_TYPE_HEADERS: dict[str, tuple[str, str]] = {}
+
+
+class _PlainHeaders:
+    """``Response.headers`` for a response built by ``_from_bytes``: the ``Headers`` object is
+    made on first use, from the two headers such a response starts with. A request whose view
+    returns a string and whose hooks never touch the headers never builds it.
+
+    A non-data descriptor: werkzeug's ``__init__`` (and anyone assigning ``response.headers``)
+    stores a ``Headers`` in the instance ``__dict__``, which then wins over this descriptor, so
+    responses built the usual way are not affected at all.
+    """
+
+    def __get__(self, response: Any, owner: type[Any] | None = None) -> Any:
+        if response is None:
+            return self
+        headers = Headers.__new__(Headers)  # __init__ would only set the list we set below
+        # Our own values, already valid: set the list werkzeug keeps rather than re-validating
+        # each one through ``Headers.__init__``.
+        headers._list = [response._plain_content_type, response._plain_content_length]
+        response.__dict__["headers"] = headers
+        return headers
 
 
 class Response(_WerkzeugResponse):
@@ -335,12 +369,28 @@ class Response(_WerkzeugResponse):
 
     Two hot-path shortcuts, both producing exactly what werkzeug would (the tests compare them):
     ``_from_bytes`` builds the common "200 + body + content type" response without werkzeug's
-    generic argument handling and header validation, and ``__call__`` starts a plain buffered
-    response without copying and re-scanning the headers. Anything unusual (HEAD, 1xx/204/304,
-    a streamed body, a Location header, close callbacks) takes werkzeug's full path.
+    generic argument handling and header validation (and without a ``Headers`` object until one
+    is asked for), and ``__call__`` starts a plain buffered response without copying and
+    re-scanning the headers. Anything unusual (HEAD, 1xx/204/304, a streamed body, a Location
+    header, close callbacks) takes werkzeug's full path.
     """
 
     default_mimetype: str | None = "text/html"
+    if not TYPE_CHECKING:  # the type checker sees werkzeug's ``headers: Headers``
+        headers = _PlainHeaders()
+    # Instance attributes werkzeug's __init__ always sets; these class-level values are only seen
+    # by responses built by ``_from_bytes``, which skips them. ``call_on_close`` replaces the
+    # empty tuple with a list before appending.
+    direct_passthrough = False
+    _on_close: Any = ()
+    _plain_content_type: tuple[str, str]
+    _plain_content_length: tuple[str, str]
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        if type(self._on_close) is not list:
+            self._on_close = []
+        self._on_close.append(func)
+        return func
 
     def _set_status_int(self, code: int) -> Response:
         """``self.status = code`` for an int, returning the response: the status line of a code
@@ -360,15 +410,15 @@ class Response(_WerkzeugResponse):
     @classmethod
     def _from_bytes(cls, body: bytes, content_type: str) -> Response:
         self = cls.__new__(cls)
-        headers = Headers.__new__(Headers)  # __init__ would only set the list we set below
-        # Our own values, already valid: set the list werkzeug keeps rather than re-validating
-        # each one through ``Headers.__init__`` (the slowest part of building a response).
-        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        self.headers = headers
+        header = _CONTENT_TYPE_HEADERS.get(content_type)
+        if header is None:
+            header = ("Content-Type", content_type)
+            if len(_CONTENT_TYPE_HEADERS) < 100:
+                _CONTENT_TYPE_HEADERS[content_type] = header
+        self._plain_content_type = header
+        self._plain_content_length = ("Content-Length", str(len(body)))
         self._status = "200 OK"
         self._status_code = 200
-        self.direct_passthrough = False
-        self._on_close = []
         self.response = [body]
         return self
 
@@ -395,6 +445,9 @@ class Response(_WerkzeugResponse):
             and status != 304
             and environ["REQUEST_METHOD"] != "HEAD"
         ):
+            if "headers" not in self.__dict__:  # built by _from_bytes, headers never touched
+                start_response(self._status, [self._plain_content_type, self._plain_content_length])
+                return body
             headers: list[tuple[str, str]] = list(self.headers._list)
             has_length = False
             for key, _value in headers:

@@ -189,19 +189,44 @@ def test_response_call_fast_path_matches_werkzeug(method: str) -> None:
         assert _our_call(case, method) == _werkzeug_call(case, method), case
 
 
+def _observable(response: Response) -> tuple[Any, ...]:
+    return (
+        response.status,
+        response.status_code,
+        response.response,
+        response.direct_passthrough,
+        list(response._on_close),
+        response.headers.to_wsgi_list(),
+        response.get_data(),
+    )
+
+
 def test_from_bytes_builds_what_the_constructor_builds() -> None:
     fast = Response._from_bytes(b"body", "application/json")
     slow = Response(b"body", mimetype="application/json")
-    assert vars(fast).keys() == vars(slow).keys()
-    assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
-    assert (fast.status, fast.status_code, fast.response) == (
-        slow.status,
-        slow.status_code,
-        slow.response,
-    )
-    # The fast headers are a normal, mutable Headers object.
+    assert _observable(fast) == _observable(slow)
+    # The headers, made on first use, are a normal, mutable Headers object, kept from then on.
     fast.headers["X-Later"] = "1"
     assert fast.headers["x-later"] == "1"
+    assert call_wsgi(fast, EnvironBuilder().get_environ())[1][-1] == ("X-Later", "1")
+
+
+def test_from_bytes_response_sends_replaced_headers() -> None:
+    replaced = Response._from_bytes(b"body", "text/plain; charset=utf-8")
+    replaced.headers = Headers([("Content-Type", "application/x-other")])
+    _status, headers, body = call_wsgi(replaced, EnvironBuilder().get_environ())
+    assert dict(headers)["Content-Type"] == "application/x-other"
+    assert body == b"body"
+
+
+def test_from_bytes_response_accepts_close_callbacks() -> None:
+    closed: list[str] = []
+    fast = Response._from_bytes(b"body", "text/plain; charset=utf-8")
+    fast.call_on_close(lambda: closed.append("closed"))
+    assert call_wsgi(fast, EnvironBuilder().get_environ())[2] == b"body"
+    assert closed == ["closed"]
+    # The class-level default stays empty for the next response.
+    assert not Response._from_bytes(b"x", "text/plain")._on_close
 
 
 def test_text_content_type_follows_a_replaced_response_class(app: Flask, client: Client) -> None:
