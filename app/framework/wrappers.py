@@ -6,11 +6,13 @@ import io
 import json
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, LengthRequired
 from werkzeug.routing import Rule
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 from werkzeug.wsgi import LimitedStream, _get_server, get_input_stream
@@ -339,8 +341,23 @@ _STATUS_LINES: dict[int, tuple[str, int]] = {}  # code → werkzeug's (status li
 # Response headers werkzeug's ``get_wsgi_headers`` rewrites; their presence disables the fast path.
 _REWRITTEN_HEADERS = frozenset(("location", "content-location", "content-length"))
 # content type → its ("Content-Type", value) header: header tuples are immutable, so one per
-# content type serves every response.
+# content type serves every response. And the same for a mimetype given to the constructor.
 _CONTENT_TYPE_HEADERS: dict[str, tuple[str, str]] = {}
+_MIMETYPE_HEADERS: dict[str, tuple[str, str]] = {}
+_plain_classes: dict[type[Any], bool] = {}
+
+
+def _plain_constructor(cls: type[Any]) -> bool:
+    """Whether ``Response.__init__``'s shortcut builds what werkzeug's constructor would for
+    this class: it stores bodies, lengths and the default status the usual way."""
+    verdict = _plain_classes.get(cls)
+    if verdict is None:
+        verdict = _plain_classes[cls] = (
+            cls.set_data is _WerkzeugResponse.set_data
+            and cls.automatically_set_content_length is True
+            and cls.default_status == 200
+        )
+    return verdict
 
 
 class _PlainHeaders:
@@ -385,6 +402,43 @@ class Response(_WerkzeugResponse):
     _on_close: Any = ()
     _plain_content_type: tuple[str, str]
     _plain_content_length: tuple[str, str]
+
+    def __init__(
+        self,
+        response: Any = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        # ``Response("text", mimetype=...)`` in a view: what werkzeug's constructor would set,
+        # as ``_from_bytes`` sets it. Anything else (headers, a content type, an iterable body,
+        # a subclass that changes how bodies or statuses are stored) takes werkzeug's way.
+        body_type = type(response)
+        if (
+            (body_type is str or body_type is bytes)
+            and headers is None
+            and content_type is None
+            and not direct_passthrough
+            and (status is None or type(status) is int)
+            and _plain_constructor(type(self))
+        ):
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                header = _MIMETYPE_HEADERS.get(mimetype)
+                if header is None:
+                    header = ("Content-Type", get_content_type(mimetype, "utf-8"))
+                    if len(_MIMETYPE_HEADERS) < 100:
+                        _MIMETYPE_HEADERS[mimetype] = header
+                body = response.encode() if body_type is str else response
+                self._plain_content_type = header
+                self._plain_content_length = ("Content-Length", str(len(body)))
+                self.response = [body]
+                self._set_status_int(200 if status is None else status)
+                return
+        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         if type(self._on_close) is not list:

@@ -280,3 +280,43 @@ def test_json_provider_matches_flask_defaults_and_settings(app: Flask) -> None:
         assert jsonify({"b": 1, "é": 2}).get_data(as_text=True) == '{\n  "b": 1,\n  "é": 2\n}\n'
     with pytest.raises(TypeError, match="not JSON serializable"):
         app.json.dumps(object())
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        (("hello",), {}),
+        ((b"bytes",), {}),
+        (("",), {}),
+        (("created", 201), {}),
+        (("plain",), {"mimetype": "text/plain"}),
+        (("{}",), {"mimetype": "application/json", "status": 404}),
+        (("ünïcode",), {"mimetype": "application/xml"}),
+        # Not the shortcut's: werkzeug's own constructor runs, compared all the same.
+        (("x",), {"headers": {"X-A": "1"}}),
+        (("x",), {"content_type": "text/csv"}),
+        (("x", "418 I'M A TEAPOT"), {}),
+        ((["a", "b"],), {}),
+    ],
+)
+def test_constructor_builds_what_werkzeugs_builds(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    def both() -> tuple[Response, Response]:
+        werkzeugs = Response.__new__(Response)
+        WerkzeugResponse.__init__(werkzeugs, *args, **kwargs)
+        return Response(*args, **kwargs), werkzeugs
+
+    for method in ("GET", "HEAD"):  # sent untouched (the shortcut's headers never built)
+        ours, werkzeugs = both()
+        assert _our_call(ours, method) == _werkzeug_call(werkzeugs, method)
+    ours, werkzeugs = both()
+    assert _observable(ours) == _observable(werkzeugs)
+
+
+def test_constructor_respects_a_subclass_that_stores_bodies_its_own_way() -> None:
+    class Upper(Response):
+        def set_data(self, value: bytes | str) -> None:
+            super().set_data(value.upper())
+
+    assert Upper("quiet").get_data() == b"QUIET"
