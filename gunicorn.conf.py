@@ -8,6 +8,7 @@ from gunicorn's own defaults carry a one-line reason.
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import math
@@ -230,3 +231,13 @@ def when_ready(server: Any) -> None:
         ",".join(server.cfg.bind),
         sys.version.split()[0],
     )
+
+
+def post_worker_init(worker: Any) -> None:
+    # Whatever the worker holds once the app is loaded (the master's, with preload_app) lives as
+    # long as the worker, so take it out of the cyclic collector's reach. Otherwise the collection
+    # at interpreter exit walks all of it, writing to every object and so copying every page
+    # shared with the master, and with max_requests each recycled worker pays that: a worker that
+    # serves one request runs 71 million instructions with app.wsgi:app, 20 with this (valgrind).
+    # Objects are still freed when their last reference goes; only cycles among them would stay.
+    gc.freeze()

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+# Imported here, once, rather than by the first request of every worker: gunicorn imports this
+# module in its master (preload_app) and forks the workers from it. The TRUSTED_HOSTS check
+# (werkzeug's host_is_trusted) encodes each new Host with the "idna" codec, whose first use
+# imports encodings.idna and stringprep: 5 million instructions, paid again by every recycled
+# worker otherwise.
+import encodings.idna  # noqa: F401
+
 from app import create_app
 
 app = create_app()

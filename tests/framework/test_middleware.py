@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any
 
 import pytest
+from werkzeug.middleware import proxy_fix as werkzeug_proxy_fix
 
 from app.framework import Flask, request
 from app.framework.middleware import (
+    ProxyFix,
     RequestIdLogFilter,
     RequestIdMiddleware,
     install_middleware,
@@ -57,6 +60,38 @@ def test_malformed_incoming_request_id_is_replaced(mw_app: Flask, bad: str) -> N
     response = mw_app.test_client().get("/", headers={"X-Request-ID": bad})
     assert response.headers["X-Request-ID"] != bad
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_request_id_is_generated_without_a_system_call(
+    mw_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # os.urandom releases the GIL; under gunicorn's threads that costs a context switch a request.
+    def no_urandom(size: int) -> bytes:
+        raise AssertionError("os.urandom called per request")
+
+    monkeypatch.setattr(os, "urandom", no_urandom)
+    first, second = (mw_app.test_client().get("/").headers["X-Request-ID"] for _ in range(2))
+    assert re.fullmatch(r"[0-9a-f]{32}", first) and re.fullmatch(r"[0-9a-f]{32}", second)
+    assert first != second
+
+
+def test_forked_workers_generate_different_request_ids(mw_app: Flask) -> None:
+    # gunicorn forks its workers from one master: each must draw its own ids, not the same
+    # sequence (CPython reseeds the random module in every forked child).
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one id, then leave without running pytest's teardown
+        try:
+            os.write(write_end, mw_app.test_client().get("/").headers["X-Request-ID"].encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    parent_id = mw_app.test_client().get("/").headers["X-Request-ID"]
+    child_id = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert re.fullmatch(r"[0-9a-f]{32}", child_id)
+    assert child_id != parent_id
 
 
 def test_request_id_header_appears_once_even_on_errors(mw_app: Flask) -> None:
@@ -122,6 +157,62 @@ def test_trusted_proxy_count_enables_proxy_fix(make_app: AppFactory) -> None:
         "root": "/shop",
     }
     assert "X-Request-ID" in response.headers
+
+
+def test_proxy_fix_reads_plain_forwarded_values_without_the_character_parser(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # werkzeug's parse_list_header loops over every character in Python; nginx never sends
+    # quotes, so splitting at commas gives the same answer at a fraction of the cost.
+    def no_char_parser(value: str) -> list[str]:
+        raise AssertionError(f"parse_list_header({value!r}) called")
+
+    monkeypatch.setattr(werkzeug_proxy_fix, "parse_list_header", no_char_parser)
+    app = make_app(TRUSTED_PROXY_COUNT=1)
+    app.get("/")(lambda: {"remote": request.remote_addr, "scheme": request.scheme,
+                          "host": request.host})  # fmt: skip
+    install_middleware(app)
+    response = app.test_client().get(
+        "/",
+        headers={
+            "X-Forwarded-For": "198.51.100.1, 203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "shop.example:8443",
+        },
+    )
+    assert response.get_json() == {
+        "remote": "203.0.113.9",
+        "scheme": "https",
+        "host": "shop.example:8443",
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "203.0.113.9",
+        " 203.0.113.9\t",
+        "198.51.100.1, 203.0.113.9",
+        "198.51.100.1,203.0.113.9 ,",
+        "a, , b,,c",
+        ",",
+        " , \t",
+        '"quoted, with comma", b',
+        'a, "b, c"',
+        '"unclosed, x',
+        'back\\slash, "esc\\"aped"',
+    ],
+)
+@pytest.mark.parametrize("trusted", [0, 1, 2, 3])
+def test_proxy_fix_reads_values_exactly_as_werkzeug_does(value: str | None, trusted: int) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return []
+
+    ours = ProxyFix(app)._get_real_value(trusted, value)
+    werkzeugs = werkzeug_proxy_fix.ProxyFix(app)._get_real_value(trusted, value)
+    assert ours == werkzeugs
 
 
 def test_middleware_passes_exc_info_through() -> None:

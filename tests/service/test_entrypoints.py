@@ -27,6 +27,21 @@ def test_wsgi_module_exposes_the_app() -> None:
     assert done.stdout.strip() == "Flask"
 
 
+def test_wsgi_module_imports_the_idna_codec_before_any_request() -> None:
+    # gunicorn imports app.wsgi in its master and forks the workers from it: what the first
+    # request would import (the TRUSTED_HOSTS check's idna codec) is imported there, once.
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, app.wsgi; print('encodings.idna' in sys.modules)"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
 @pytest.mark.parametrize("value", ["1", "true"])
 def test_wsgi_module_refuses_debug_mode(value: str) -> None:
     done = import_wsgi({"APP_DEBUG": value})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import runpy
@@ -115,6 +116,18 @@ def test_unlimited_cgroup_quota_falls_back_to_the_cpus_we_may_use(
     conf = load_conf()
     assert conf["cgroup_cpu_limit"](tmp_path) is None
     assert conf["available_cpus"](tmp_path) >= 1
+
+
+def test_worker_takes_the_loaded_app_out_of_the_cycle_collector(load_conf: Any) -> None:
+    # A recycled worker's exit would otherwise walk (and copy) the whole heap it shares with the
+    # master; frozen objects are skipped by every collection, the one at exit included.
+    conf = load_conf()
+    gc.unfreeze()
+    try:
+        conf["post_worker_init"](SimpleNamespace())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_access_log_line_is_json_with_request_id(
