@@ -91,7 +91,8 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class ProxyFix(WerkzeugProxyFix):
-    """werkzeug's ``ProxyFix``, parsing the usual forwarded values with ``str.split``.
+    """werkzeug's ``ProxyFix``, parsing the usual forwarded values with ``str.split``, and doing
+    nothing but werkzeug's bookkeeping for a request that carries no ``X-Forwarded-*`` header.
 
     werkzeug reads each ``X-Forwarded-*`` value with ``parse_list_header``, a Python loop over
     every character so that commas inside quoted strings are kept: with the three headers nginx
@@ -99,6 +100,28 @@ class ProxyFix(WerkzeugProxyFix):
     (all nginx sends) gives the same items when split at commas, stripped, empties dropped; any
     other value still goes to werkzeug's parser.
     """
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            "HTTP_X_FORWARDED_FOR" in environ
+            or "HTTP_X_FORWARDED_PROTO" in environ
+            or "HTTP_X_FORWARDED_HOST" in environ
+            or "HTTP_X_FORWARDED_PORT" in environ
+            or "HTTP_X_FORWARDED_PREFIX" in environ
+        ):
+            return super().__call__(environ, start_response)
+        # Straight from the server (a health check, a request to gunicorn's port): nothing to
+        # rewrite, so only werkzeug's record of the original values is kept.
+        environ_get = environ.get
+        environ["werkzeug.proxy_fix.orig"] = {
+            "REMOTE_ADDR": environ_get("REMOTE_ADDR"),
+            "wsgi.url_scheme": environ_get("wsgi.url_scheme"),
+            "HTTP_HOST": environ_get("HTTP_HOST"),
+            "SERVER_NAME": environ_get("SERVER_NAME"),
+            "SERVER_PORT": environ_get("SERVER_PORT"),
+            "SCRIPT_NAME": environ_get("SCRIPT_NAME"),
+        }
+        return self.app(environ, start_response)
 
     def _get_real_value(self, trusted: int, value: str | None) -> str | None:
         if not (trusted and value):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from werkzeug.middleware import proxy_fix as werkzeug_proxy_fix
+from werkzeug.test import EnvironBuilder
 
 from app.framework import Flask, request
 from app.framework.middleware import (
@@ -235,3 +236,30 @@ def test_middleware_passes_exc_info_through() -> None:
     _status, headers, exc_info = seen[0]
     assert "X-Request-ID" in headers
     assert exc_info and exc_info[0][0] is ValueError
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # straight to the server: werkzeug's bookkeeping only
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Host": "shop.example:8443"},
+        {"X-Forwarded-Port": "8443"},
+        {"X-Forwarded-Prefix": "/shop"},
+    ],
+)
+def test_proxy_fix_leaves_the_environ_as_werkzeugs_does(headers: dict[str, str]) -> None:
+    def seen_environ(proxy_fix_class: type[Any]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            seen.update(environ)
+            return []
+
+        environ = EnvironBuilder(headers=headers).get_environ()
+        environ.pop("wsgi.input")
+        proxy_fix_class(app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)(environ, None)
+        return seen
+
+    assert seen_environ(ProxyFix) == seen_environ(werkzeug_proxy_fix.ProxyFix)
