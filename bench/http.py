@@ -18,7 +18,7 @@ rps and by CPU (target >= 0.90 directly and through nginx), an in-process line (
 request with no HTTP at all), and writes ``http.json`` + ``http.png`` into ``bench/results/``.
 Exit 0 either way (a measurement, not a gate) unless ``--strict``.
 
-    python -m bench.http [--duration 3] [--rounds 5] [--connections 16] [--out bench/results]
+    python -m bench.http [--duration 3] [--rounds 9] [--connections 16] [--out bench/results]
 """
 
 from __future__ import annotations
@@ -393,7 +393,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bench.http", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; median kept")
+    # Single rounds swing by a third on a shared machine; the median of 9 moves far less.
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds; median kept")
     parser.add_argument("--connections", type=int, default=16, help="wrk keep-alive connections")
     parser.add_argument("--in-process-calls", type=int, default=5000, help="0 skips that line")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where http.json/http.png go")
