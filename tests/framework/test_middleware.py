@@ -133,13 +133,25 @@ def test_no_proxy_fix_by_default(mw_app: Flask) -> None:
     assert (data["remote"], data["scheme"]) == ("10.0.0.2", "http")
 
 
-def test_trusted_proxy_count_enables_proxy_fix(make_app: AppFactory) -> None:
+def _behind_one_proxy(make_app: AppFactory) -> Flask:
+    """An app trusting one proxy whose view reports what the request says about the client."""
     app = make_app(TRUSTED_PROXY_COUNT=1)
-    app.get("/")(
-        lambda: {"remote": request.remote_addr, "scheme": request.scheme, "host": request.host,
-                 "root": request.root_path}
-    )  # fmt: skip
+
+    @app.get("/")
+    def seen() -> dict[str, Any]:
+        return {
+            "remote": request.remote_addr,
+            "scheme": request.scheme,
+            "host": request.host,
+            "root": request.root_path,
+        }
+
     install_middleware(app)
+    return app
+
+
+def test_trusted_proxy_count_enables_proxy_fix(make_app: AppFactory) -> None:
+    app = _behind_one_proxy(make_app)
     response = app.test_client().get(
         "/",
         headers={
@@ -169,22 +181,23 @@ def test_proxy_fix_reads_plain_forwarded_values_without_the_character_parser(
         raise AssertionError(f"parse_list_header({value!r}) called")
 
     monkeypatch.setattr(werkzeug_proxy_fix, "parse_list_header", no_char_parser)
-    app = make_app(TRUSTED_PROXY_COUNT=1)
-    app.get("/")(lambda: {"remote": request.remote_addr, "scheme": request.scheme,
-                          "host": request.host})  # fmt: skip
-    install_middleware(app)
-    response = app.test_client().get(
-        "/",
-        headers={
-            "X-Forwarded-For": "198.51.100.1, 203.0.113.9",
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-Host": "shop.example:8443",
-        },
+    response = (
+        _behind_one_proxy(make_app)
+        .test_client()
+        .get(
+            "/",
+            headers={
+                "X-Forwarded-For": "198.51.100.1, 203.0.113.9",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "shop.example:8443",
+            },
+        )
     )
     assert response.get_json() == {
         "remote": "203.0.113.9",
         "scheme": "https",
         "host": "shop.example:8443",
+        "root": "",
     }
 
 
