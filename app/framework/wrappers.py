@@ -345,6 +345,15 @@ _REWRITTEN_HEADERS = frozenset(("location", "content-location", "content-length"
 _CONTENT_TYPE_HEADERS: dict[str, tuple[str, str]] = {}
 _MIMETYPE_HEADERS: dict[str, tuple[str, str]] = {}
 _plain_classes: dict[type[Any], bool] = {}
+K = TypeVar("K")
+
+
+def _remember(cache: dict[K, T], key: K, value: T, limit: int) -> T:
+    """Store ``value`` in ``cache`` unless it already holds ``limit`` entries (the keys come from
+    what views pass, so the cache must not grow without bound), and return it."""
+    if len(cache) < limit:
+        cache[key] = value
+    return value
 
 
 def _plain_constructor(cls: type[Any]) -> bool:
@@ -430,8 +439,7 @@ class Response(_WerkzeugResponse):
                 header = _MIMETYPE_HEADERS.get(mimetype)
                 if header is None:
                     header = ("Content-Type", get_content_type(mimetype, "utf-8"))
-                    if len(_MIMETYPE_HEADERS) < 100:
-                        _MIMETYPE_HEADERS[mimetype] = header
+                    _remember(_MIMETYPE_HEADERS, mimetype, header, 100)
                 body = response.encode() if body_type is str else response
                 self._plain_content_type = header
                 self._plain_content_length = ("Content-Length", str(len(body)))
@@ -455,9 +463,7 @@ class Response(_WerkzeugResponse):
             return self
         line = _STATUS_LINES.get(code)
         if line is None:
-            line = self._clean_status(code)
-            if len(_STATUS_LINES) < 1000:
-                _STATUS_LINES[code] = line
+            line = _remember(_STATUS_LINES, code, self._clean_status(code), 1000)
         self._status, self._status_code = line
         return self
 
@@ -466,9 +472,9 @@ class Response(_WerkzeugResponse):
         self = cls.__new__(cls)
         header = _CONTENT_TYPE_HEADERS.get(content_type)
         if header is None:
-            header = ("Content-Type", content_type)
-            if len(_CONTENT_TYPE_HEADERS) < 100:
-                _CONTENT_TYPE_HEADERS[content_type] = header
+            header = _remember(
+                _CONTENT_TYPE_HEADERS, content_type, ("Content-Type", content_type), 100
+            )
         self._plain_content_type = header
         self._plain_content_length = ("Content-Length", str(len(body)))
         self._status = "200 OK"
