@@ -11,7 +11,7 @@ from typing import Any
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
-from app.framework import Flask, Response
+from app.framework import Flask
 from app.framework.middleware import install_middleware
 from app.logs import configure_logging
 from app.views import register_views
@@ -31,14 +31,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config["DIAGNOSTICS"]:
         register_diagnostics(app)
 
-    served_by = app.config["INSTANCE_NAME"]
-
-    @app.after_request
-    def add_served_by(response: Response) -> Response:
-        response.headers["X-Served-By"] = served_by
-        return response
-
-    # Last, so the middleware wraps the finished app (request id, then ProxyFix outermost).
-    install_middleware(app)
+    # Last, so the middleware wraps the finished app (request id and X-Served-By, then ProxyFix
+    # outermost).
+    install_middleware(app, served_by=app.config["INSTANCE_NAME"])
     app.extensions["ready"] = True
     return app

@@ -9,7 +9,8 @@ Five cases, side by side, generator ``wrk`` (Debian package ``wrk``), loopback o
 5. nginx answering alone (``/nginx-health``)                    -- nginx's own ceiling
 
 Both gunicorns run ``gunicorn -c gunicorn.conf.py`` with the same environment, so the settings
-are the same; the direct cases talk to the very gunicorn that sits behind the nginx of cases 3/4.
+are the same (one worker, no recycling, unless you set them: see ``BENCH_GUNICORN``); the
+direct cases talk to the very gunicorn that sits behind the nginx of cases 3/4.
 Rounds are interleaved (1,2,3,4,5, 1,2,3,4,5, ...) and medians kept, so a neighbour's burst on
 a shared machine hits every case alike instead of one; each ratio is the median of its per-round
 ratios. Alongside, the CPU time the server processes spend per request (from /proc), which a
@@ -278,12 +279,32 @@ CASES = (
 )
 
 
+# gunicorn.conf.py's settings, with two exceptions for both apps alike (the user's own
+# WEB_CONCURRENCY / GUNICORN_WORKERS / GUNICORN_MAX_REQUESTS still win):
+# - One worker. With two, the kernel gives each of wrk's 16 connections to whichever worker
+#   wakes first, and they stay there for the round: all 16 landed on one worker in a quarter of
+#   the rounds measured here, which halves that round's rps whatever the app. Rounds then
+#   measured the split, not the app (per-round ratios 0.3..2.6; with one worker 0.8..1.0). One
+#   worker is also the harsher test: no idle core absorbs the app's extra CPU.
+# - No recycling. A recycling worker stops accepting and lingers up to 2 s before its
+#   replacement is forked: a 1-2 s stall with one worker, and with two, its connections pile
+#   onto the other. gunicorn's max_requests is a leak guard; its cost is measured separately
+#   (README: "Worker recycling").
+BENCH_GUNICORN = {"WEB_CONCURRENCY": "1", "GUNICORN_MAX_REQUESTS": "0"}
+
+
 def bench_env() -> dict[str, str]:
     env = dict(os.environ)
     # Identical for both apps and production-like: no debug, no diagnostics endpoints.
     env.pop("APP_DEBUG", None)
     env.pop("APP_DIAGNOSTICS", None)
     env.setdefault("GUNICORN_ACCESSLOG", "-")
+    # gunicorn.conf.py reads WEB_CONCURRENCY before GUNICORN_WORKERS, and the native stack sets
+    # it, so a GUNICORN_WORKERS of the user's is passed on under that name.
+    env.setdefault(
+        "WEB_CONCURRENCY", env.get("GUNICORN_WORKERS", BENCH_GUNICORN["WEB_CONCURRENCY"])
+    )
+    env.setdefault("GUNICORN_MAX_REQUESTS", BENCH_GUNICORN["GUNICORN_MAX_REQUESTS"])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     return env
 
@@ -464,7 +485,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"bench-http: generator {generator}, 1 thread, {args.connections} connections, "
         f"{args.rounds} x {args.duration:g}s per case (~{total:.0f}s), loopback only"
     )
-    print("bench-http: nginx and gunicorn as `make stack` runs them (devtools.native_stack)")
+    print(
+        "bench-http: nginx and gunicorn as `make stack` runs them (devtools.native_stack), with "
+        f"WEB_CONCURRENCY={env['WEB_CONCURRENCY']} GUNICORN_MAX_REQUESTS="
+        f"{env['GUNICORN_MAX_REQUESTS']} for both apps"
+    )
     cases, settings = measure(wrk, args, env)
     in_process: dict[str, float] = {}
     if args.in_process_calls:

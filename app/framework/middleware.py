@@ -32,6 +32,9 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 #: headers and log lines, so anything else (spaces, quotes, newlines) is replaced.
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+#: Names the replica that answered (``RequestIdMiddleware(served_by=...)``).
+SERVED_BY_HEADER = "X-Served-By"
+
 # Request ids come from the ``random`` module's generator, which CPython reseeds from os.urandom
 # in every forked child, so gunicorn's workers never share a sequence. os.urandom itself (what
 # uuid4() uses) is a system call that releases the GIL: in gunicorn's gthread worker, with other
@@ -42,14 +45,31 @@ _random_bits = random.getrandbits
 
 class RequestIdMiddleware:
     """Give every request an id: reuse a well-formed incoming ``X-Request-ID`` (e.g. set by
-    nginx), else generate 32 random hex digits. The id goes to ``environ["REQUEST_ID"]`` (the app reads it
-    as ``request.request_id``), to the response header, and to log records via a ContextVar."""
+    nginx), else generate 32 random hex digits. The id goes to ``environ["REQUEST_ID"]`` (the
+    app reads it as ``request.request_id``), to the response header, and to log records via a
+    ContextVar.
 
-    def __init__(self, wsgi_app: WSGIApplication, header: str = "X-Request-ID") -> None:
+    ``served_by`` (e.g. the container's hostname) is sent as ``X-Served-By`` on every response,
+    so a client behind a load balancer can tell which replica answered. It is added here, in the
+    pass that adds the request id, rather than by an after-request function: that would make
+    every plain response build a ``Headers`` object just to append one constant header.
+    """
+
+    def __init__(
+        self,
+        wsgi_app: WSGIApplication,
+        header: str = "X-Request-ID",
+        served_by: str | None = None,
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.header = header
         self.environ_key = "HTTP_" + header.upper().replace("-", "_")
-        self._header_lower = header.lower()
+        stamped = [header] if served_by is None else [header, SERVED_BY_HEADER]
+        # Replaced, never doubled, if the app set them itself.
+        self._replaced = frozenset(name.lower() for name in stamped)
+        self._constant_headers: tuple[tuple[str, str], ...] = (
+            () if served_by is None else ((SERVED_BY_HEADER, served_by),)
+        )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         incoming = environ.get(self.environ_key)
@@ -59,15 +79,18 @@ class RequestIdMiddleware:
             # 32 random hex digits, as uuid4().hex gives, with no UUID object and no system call.
             rid = _random_bits(128).to_bytes(16, "big").hex()
         environ["REQUEST_ID"] = rid
-        header, header_lower = self.header, self._header_lower
+        header, replaced, constant_headers = self.header, self._replaced, self._constant_headers
 
         def start_with_id(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None, /
         ) -> Any:
             # Replace rather than add, so a response that already carries the header (e.g. a
-            # view that echoes it) does not end up with two.
-            headers = [(k, v) for k, v in headers if k.lower() != header_lower]
-            headers.append((header, rid))
+            # view that echoes it) does not end up with two; the filtered copy is made only then.
+            for name, _value in headers:
+                if name.lower() in replaced:
+                    headers = [(k, v) for k, v in headers if k.lower() not in replaced]
+                    break
+            headers = [*headers, (header, rid), *constant_headers]
             if exc_info is None:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
@@ -91,8 +114,8 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class ProxyFix(WerkzeugProxyFix):
-    """werkzeug's ``ProxyFix``, parsing the usual forwarded values with ``str.split``, and doing
-    nothing but werkzeug's bookkeeping for a request that carries no ``X-Forwarded-*`` header.
+    """werkzeug's ``ProxyFix``, parsing the usual forwarded values with ``str.split``, and
+    looking only at the ``X-Forwarded-*`` headers that came.
 
     werkzeug reads each ``X-Forwarded-*`` value with ``parse_list_header``, a Python loop over
     every character so that commas inside quoted strings are kept: with the three headers nginx
@@ -102,16 +125,9 @@ class ProxyFix(WerkzeugProxyFix):
     """
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if (
-            "HTTP_X_FORWARDED_FOR" in environ
-            or "HTTP_X_FORWARDED_PROTO" in environ
-            or "HTTP_X_FORWARDED_HOST" in environ
-            or "HTTP_X_FORWARDED_PORT" in environ
-            or "HTTP_X_FORWARDED_PREFIX" in environ
-        ):
-            return super().__call__(environ, start_response)
-        # Straight from the server (a health check, a request to gunicorn's port): nothing to
-        # rewrite, so only werkzeug's record of the original values is kept.
+        # werkzeug's ProxyFix.__call__, step for step (the tests compare the two environs), but
+        # a header that did not come costs one dict lookup instead of a method call: behind
+        # nginx two of the five never come, and straight from the server none does.
         environ_get = environ.get
         environ["werkzeug.proxy_fix.orig"] = {
             "REMOTE_ADDR": environ_get("REMOTE_ADDR"),
@@ -121,6 +137,35 @@ class ProxyFix(WerkzeugProxyFix):
             "SERVER_PORT": environ_get("SERVER_PORT"),
             "SCRIPT_NAME": environ_get("SCRIPT_NAME"),
         }
+        # Three headers are copied to one key each (X-Forwarded-Prefix last in werkzeug, but
+        # SCRIPT_NAME is touched by no other step); host and port below need more.
+        for header, trusted, key in (
+            ("HTTP_X_FORWARDED_FOR", self.x_for, "REMOTE_ADDR"),
+            ("HTTP_X_FORWARDED_PROTO", self.x_proto, "wsgi.url_scheme"),
+            ("HTTP_X_FORWARDED_PREFIX", self.x_prefix, "SCRIPT_NAME"),
+        ):
+            value = environ_get(header)
+            if value is not None:
+                real = self._get_real_value(trusted, value)
+                if real:
+                    environ[key] = real
+        value = environ_get("HTTP_X_FORWARDED_HOST")
+        if value is not None:
+            x_host = self._get_real_value(self.x_host, value)
+            if x_host:
+                environ["HTTP_HOST"] = environ["SERVER_NAME"] = x_host
+                if ":" in x_host and not x_host.endswith("]"):  # "]": an IPv6 address, no port
+                    environ["SERVER_NAME"], environ["SERVER_PORT"] = x_host.rsplit(":", 1)
+        value = environ_get("HTTP_X_FORWARDED_PORT")
+        if value is not None:
+            x_port = self._get_real_value(self.x_port, value)
+            if x_port:
+                host = environ_get("HTTP_HOST")
+                if host:
+                    if ":" in host and not host.endswith("]"):
+                        host = host.rsplit(":", 1)[0]
+                    environ["HTTP_HOST"] = f"{host}:{x_port}"
+                environ["SERVER_PORT"] = x_port
         return self.app(environ, start_response)
 
     def _get_real_value(self, trusted: int, value: str | None) -> str | None:
@@ -135,11 +180,11 @@ class ProxyFix(WerkzeugProxyFix):
         return values[-trusted] if len(values) >= trusted else None
 
 
-def install_middleware(app: Flask) -> None:
-    """Wrap ``app.wsgi_app`` with the request id middleware and, when
-    ``TRUSTED_PROXY_COUNT`` > 0, ``ProxyFix`` (werkzeug's, parsing faster) trusting that many
-    proxies for ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix``."""
-    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+def install_middleware(app: Flask, served_by: str | None = None) -> None:
+    """Wrap ``app.wsgi_app`` with the request id middleware (sending ``served_by`` as
+    ``X-Served-By`` when given) and, when ``TRUSTED_PROXY_COUNT`` > 0, ``ProxyFix`` (werkzeug's,
+    parsing faster) trusting that many proxies for ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix``."""
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app, served_by=served_by)  # type: ignore[method-assign]
     n = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if n > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -109,6 +109,29 @@ def test_response_header_set_by_the_view_is_not_duplicated(make_app: AppFactory)
     assert response.headers.getlist("X-Request-ID") == ["abc"]
 
 
+def test_served_by_is_sent_once_on_every_response_when_configured(make_app: AppFactory) -> None:
+    app = make_app()
+    app.get("/", endpoint="ok")(lambda: "ok")
+    app.get("/claims", endpoint="claims")(lambda: ("", {"X-Served-By": "someone-else"}))
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("unhandled")
+
+    install_middleware(app, served_by="replica-7")
+    client = app.test_client()
+    for path, status in [("/", 200), ("/missing", 404), ("/claims", 200), ("/boom", 500)]:
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.headers.getlist("X-Served-By") == ["replica-7"], path
+        assert len(response.headers.getlist("X-Request-ID")) == 1, path
+
+    plain = make_app()
+    plain.get("/")(lambda: ("", {"X-Served-By": "the view's"}))
+    install_middleware(plain)
+    assert plain.test_client().get("/").headers.getlist("X-Served-By") == ["the view's"]
+
+
 def test_log_records_carry_the_request_id(mw_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     caplog.handler.addFilter(RequestIdLogFilter())
     with caplog.at_level(logging.WARNING):
@@ -260,6 +283,22 @@ def test_middleware_passes_exc_info_through() -> None:
         {"X-Forwarded-Host": "shop.example:8443"},
         {"X-Forwarded-Port": "8443"},
         {"X-Forwarded-Prefix": "/shop"},
+        # what nginx sends (nginx/snippets/proxy-to-app.conf)
+        {
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "shop.example",
+        },
+        {
+            "X-Forwarded-For": "198.51.100.1, 203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "[2001:db8::1]",
+            "X-Forwarded-Port": "8443",
+            "X-Forwarded-Prefix": "/shop",
+        },
+        {"X-Forwarded-Host": "shop.example:8443", "X-Forwarded-Port": "9443"},
+        {"X-Forwarded-For": '"quoted, with comma"', "X-Forwarded-Host": " "},
+        {"X-Forwarded-For": "", "X-Forwarded-Port": "", "X-Forwarded-Prefix": ""},
     ],
 )
 def test_proxy_fix_leaves_the_environ_as_werkzeugs_does(headers: dict[str, str]) -> None:

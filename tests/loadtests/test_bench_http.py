@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.bare_wsgi import app as bare_app
-from bench.http import parse_wrk
+from bench.http import bench_env, parse_wrk
 from tests.loadtests.helpers import ROOT, clean_env
 from tests.support.prereqs import require_executable
 
@@ -59,15 +59,36 @@ def test_bare_callable_answers_like_the_static_route() -> None:
     assert ("Content-Type", "text/plain; charset=utf-8") in seen[0][1]
 
 
+def test_bench_runs_one_worker_without_recycling_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("WEB_CONCURRENCY", "GUNICORN_WORKERS", "GUNICORN_MAX_REQUESTS"):
+        monkeypatch.delenv(name, raising=False)
+    env = bench_env()
+    assert (env["WEB_CONCURRENCY"], env["GUNICORN_MAX_REQUESTS"]) == ("1", "0")
+
+    # The user's choice wins, GUNICORN_WORKERS included: the native stack sets WEB_CONCURRENCY,
+    # which gunicorn.conf.py reads first, so it must carry the user's number.
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "500")
+    env = bench_env()
+    assert (env["WEB_CONCURRENCY"], env["GUNICORN_MAX_REQUESTS"]) == ("3", "500")
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    assert bench_env()["WEB_CONCURRENCY"] == "2"
+
+
 @pytest.mark.slow
 def test_bench_http_measures_five_cases_and_writes_json_and_chart(tmp_path: Path) -> None:
     require_executable("wrk")
     require_executable("nginx")
 
+    env = clean_env()
+    for name in ("WEB_CONCURRENCY", "GUNICORN_WORKERS", "GUNICORN_MAX_REQUESTS"):
+        env.pop(name, None)  # the bench's own defaults, checked below
     done = subprocess.run(
         [sys.executable, "-m", "bench.http", "--duration", "1", "--rounds", "1",
          "--in-process-calls", "20", "--out", str(tmp_path)],
-        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=240, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
 
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -81,4 +102,5 @@ def test_bench_http_measures_five_cases_and_writes_json_and_chart(tmp_path: Path
     assert {"direct app/bare", "via nginx app/bare"} <= set(result["ratios"])
     assert {"direct app/bare", "via nginx app/bare"} == set(result["cpu_ratios"])
     assert result["generator"].startswith("wrk")
+    assert (result["gunicorn"]["workers"], result["gunicorn"]["max_requests"]) == (1, 0)
     assert (tmp_path / "http.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
