@@ -145,7 +145,9 @@ class Flask(AppBase):
         if rv_type is dict:
             return self.json.response(rv)
         if rv_type is self.response_class:  # a view that built its own response
-            return cast(Response, rv)
+            # Not typing.cast: a call to a function in another module, on every request.
+            built: Response = rv
+            return built
         if rv_type is tuple and len(rv) == 2 and type(rv[1]) is int and type(rv[0]) is dict:
             # ``return data, 201``: what the generic path below does for it, without its checks.
             return self.json.response(rv[0])._set_status_int(rv[1])

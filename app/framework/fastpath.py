@@ -158,7 +158,8 @@ def serve_plain(app: Flask, environ: WSGIEnvironment, start_response: StartRespo
                     header = app._text_type()
                 start_response("200 OK", [header[2], ("Content-Length", str(len(body)))])
                 return [body]
-            response = app.make_response(rv)
+            # make_response's first check, without the call, for a view's own Response.
+            response = rv if type(rv) is app.response_class else app.make_response(rv)
             if app._after_request_reversed:
                 response = app.process_response(response)
         except Exception as e:

@@ -358,13 +358,15 @@ def _remember(cache: dict[K, T], key: K, value: T, limit: int) -> T:
 
 def _plain_constructor(cls: type[Any]) -> bool:
     """Whether ``Response.__init__``'s shortcut builds what werkzeug's constructor would for
-    this class: it stores bodies, lengths and the default status the usual way."""
+    this class: it stores bodies, lengths, the default status and status lines the usual way."""
     verdict = _plain_classes.get(cls)
     if verdict is None:
         verdict = _plain_classes[cls] = (
             cls.set_data is _WerkzeugResponse.set_data
             and cls.automatically_set_content_length is True
             and cls.default_status == 200
+            and cls.status is _WERKZEUG_STATUS
+            and cls._clean_status is _WERKZEUG_CLEAN
         )
     return verdict
 
@@ -431,7 +433,7 @@ class Response(_WerkzeugResponse):
             and content_type is None
             and not direct_passthrough
             and (status is None or type(status) is int)
-            and _plain_constructor(type(self))
+            and (_plain_classes.get(type(self)) or _plain_constructor(type(self)))
         ):
             if mimetype is None:
                 mimetype = self.default_mimetype
@@ -444,7 +446,12 @@ class Response(_WerkzeugResponse):
                 self._plain_content_type = header
                 self._plain_content_length = ("Content-Length", str(len(body)))
                 self.response = [body]
-                self._set_status_int(200 if status is None else status)
+                code = 200 if status is None else status
+                line = _STATUS_LINES.get(code)  # _set_status_int's cache, without the call
+                if line is None:
+                    self._set_status_int(code)
+                else:
+                    self._status, self._status_code = line
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
