@@ -112,7 +112,9 @@ keepalive = env_int("GUNICORN_KEEPALIVE", 75)
 # GUNICORN_MAX_REQUESTS (10000) + GUNICORN_MAX_REQUESTS_JITTER (1000): recycle workers now and then
 # so a slow leak never grows unbounded; the jitter keeps them from all restarting at once. A
 # recycle costs the service 50-70 ms of CPU (fork, start-up, exit), measured under load here: at
-# 1000 requests a life that was 5-7 % of all server CPU, at 10000 it is under 1 %.
+# 1000 requests a life that was 5-7 % of all server CPU, at 10000 it is under 1 %. A recycling
+# worker that holds idle keep-alive connections keeps them up to 2 s before it exits, and its
+# replacement is forked only then: with WEB_CONCURRENCY=1 nothing accepts meanwhile.
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 10000)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or default_worker_tmp_dir()

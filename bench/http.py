@@ -286,10 +286,11 @@ CASES = (
 #   the rounds measured here, which halves that round's rps whatever the app. Rounds then
 #   measured the split, not the app (per-round ratios 0.3..2.6; with one worker 0.8..1.0). One
 #   worker is also the harsher test: no idle core absorbs the app's extra CPU.
-# - No recycling. A recycling worker stops accepting and lingers up to 2 s before its
-#   replacement is forked: a 1-2 s stall with one worker, and with two, its connections pile
-#   onto the other. gunicorn's max_requests is a leak guard; its cost is measured separately
-#   (README: "Worker recycling").
+# - No recycling. A recycling worker stops accepting, keeps idle keep-alive connections (nginx's,
+#   from the case before) up to 2 s, and only then is its replacement forked: with one worker,
+#   requests waited 2 s in 3 of 18 direct rounds; with two, its connections pile onto the other.
+#   gunicorn's max_requests is a leak guard; its cost is measured separately (README: "Worker
+#   recycling").
 BENCH_GUNICORN = {"WEB_CONCURRENCY": "1", "GUNICORN_MAX_REQUESTS": "0"}
 
 
