@@ -283,9 +283,9 @@ CASES = (
 # WEB_CONCURRENCY / GUNICORN_WORKERS / GUNICORN_MAX_REQUESTS still win):
 # - One worker. With two, the kernel gives each of wrk's 16 connections to whichever worker
 #   wakes first, and they stay there for the round: all 16 landed on one worker in a quarter of
-#   the rounds measured here, which halves that round's rps whatever the app. Rounds then
-#   measured the split, not the app (per-round ratios 0.3..2.6; with one worker 0.8..1.0). One
-#   worker is also the harsher test: no idle core absorbs the app's extra CPU.
+#   the rounds measured here, which then ran at 1,100-1,700 rps against 2,100-3,500, whatever
+#   the app. Rounds measured the split, not the app (per-round ratios 0.3..2.6; with one worker
+#   0.8..1.2). One worker is also the harsher test: no idle core absorbs the app's extra CPU.
 # - No recycling. A recycling worker stops accepting, keeps idle keep-alive connections (nginx's,
 #   from the case before) up to 2 s, and only then is its replacement forked: with one worker,
 #   requests waited 2 s in 3 of 18 direct rounds; with two, its connections pile onto the other.
