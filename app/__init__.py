@@ -11,10 +11,10 @@ from typing import Any
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
-from app.framework import Flask
-from app.framework.middleware import install_middleware
 from app.logs import configure_logging
 from app.views import register_views
+from flasklite import Flask
+from flasklite.middleware import install_middleware
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

@@ -13,8 +13,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.framework import Flask, Response, abort, jsonify, redirect, request, url_for
 from app.views import parse_bounded
+from flasklite import Flask, Response, abort, jsonify, redirect, request, url_for
 
 SLEEP_MAX_SECONDS = 120.0
 READ_CHUNK_BYTES = 64 * 1024

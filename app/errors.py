@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
 
-from app.framework import Flask, Response, jsonify, render_template, request
+from flasklite import Flask, Response, jsonify, render_template, request
 
 # Headers an HTTP error carries that the new body must keep (405's Allow, 416's Content-Range...).
 _BODY_HEADERS = {"content-type", "content-length"}

@@ -11,8 +11,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from app.framework import Flask
-from app.framework.middleware import RequestIdLogFilter
+from flasklite import Flask
+from flasklite.middleware import RequestIdLogFilter
 
 
 class JsonLineFormatter(logging.Formatter):

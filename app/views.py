@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from app.framework import Flask, Response, abort, jsonify, render_template, request
+from flasklite import Flask, Response, abort, jsonify, render_template, request
 
 ITEMS: dict[int, dict[str, Any]] = {
     1: {"id": 1, "name": "Widget", "quantity": 12},

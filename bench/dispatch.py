@@ -44,7 +44,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request as WzRequest
 from werkzeug.wrappers import Response as WzResponse
 
-import app.framework as fw
+import flasklite as fw
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -15,7 +15,7 @@ contents, then renames the template's names in every text file that uses them:
 
 Text between the markers ``new-service: keep-start`` and ``new-service: keep-end`` (in a
 comment) is not renamed: docs that explain the rename must keep the template's names.
-``app/framework/**``, ``tests/framework/**`` and ``LICENSE`` are copied byte for byte: the
+``flasklite/**``, ``tests/framework/**`` and ``LICENSE`` are copied byte for byte: the
 framework must stay identical to the template's so later template fixes can be copied over, and
 the MIT notice must be kept.
 The template's own tooling (this script, ``tests/template/``) is not copied: a copy is a service.
@@ -69,7 +69,7 @@ RESERVED_ENV_PREFIXES = frozenset(
 
 # Copied byte for byte, never renamed (see the module docstring for why). The framework's tests
 # go with it: they test its generic behaviour, and an update copies both over.
-FRAMEWORK_DIR = "app/framework/"
+FRAMEWORK_DIR = "flasklite/"
 VERBATIM_PREFIXES = (FRAMEWORK_DIR, "tests/framework/")
 VERBATIM_FILES = frozenset({"LICENSE"})
 # The template's own machinery: a copy is a service, not another template.
@@ -392,11 +392,11 @@ def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
     protected, literals = framework_names(framework)
     if protected:
         report.warnings.append(
-            "kept as is because app/framework defines them: " + ", ".join(sorted(protected))
+            "kept as is because flasklite defines them: " + ", ".join(sorted(protected))
         )
     if literals:
         report.warnings.append(
-            "app/framework reads these by the template's spelling and is not renamed: "
+            "flasklite reads these by the template's spelling and is not renamed: "
             + ", ".join(sorted(literals))
         )
     renamer = Renamer(names, protected)
@@ -477,7 +477,7 @@ def origin_text(source: Path, names: Names) -> str:
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return (
         "# Written by `make new-service`: the template commit this service started from.\n"
-        "# Diff app/framework/ against the template at that commit to see what it fixed since.\n"
+        "# Diff flasklite/ against the template at that commit to see what it fixed since.\n"
         f"template_source = {str(source)!r}\n"
         f"template_commit = {commit!r}\n"
         f"created = {created!r}\n"
@@ -547,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Renamed {TEMPLATE_KEBAB} -> {names.kebab}, {TEMPLATE_SNAKE} -> {names.snake}, "
         f"{TEMPLATE_ENV_PREFIX}* -> {names.env_prefix}* in {len(report.renamed_files)} files; "
-        "app/framework/, tests/framework/ and LICENSE copied unchanged."
+        "flasklite/, tests/framework/ and LICENSE copied unchanged."
     )
     for old, new in report.renamed_paths:
         print(f"  moved {old} -> {new}")

@@ -16,8 +16,8 @@ from wsgiref.validate import validator
 import pytest
 from werkzeug.test import Client
 
-from app.framework import Flask
-from app.framework.globals import _cv_ctx
+from flasklite import Flask
+from flasklite.globals import _cv_ctx
 
 AppFactory = Callable[..., Flask]
 

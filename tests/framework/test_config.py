@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.framework import Flask
+from flasklite import Flask
 
 
 def test_defaults_match_flask(app: Flask) -> None:

@@ -9,8 +9,8 @@ import pytest
 from werkzeug.local import LocalProxy
 from werkzeug.test import Client
 
-from app.framework import Flask, current_app, g, has_app_context, has_request_context, request
-from app.framework.globals import _cv_ctx
+from flasklite import Flask, current_app, g, has_app_context, has_request_context, request
+from flasklite.globals import _cv_ctx
 
 
 def test_proxies_are_werkzeug_local_proxies() -> None:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.test import Client
 
-from app.framework import Flask, abort
+from flasklite import Flask, abort
 
 from .conftest import AppFactory
 
@@ -79,7 +79,7 @@ def test_abort_with_description(app: Flask, client: Client) -> None:
 
 
 def test_abort_with_a_response_sends_it(app: Flask, client: Client) -> None:
-    from app.framework import Response
+    from flasklite import Response
 
     app.get("/")(lambda: abort(Response("teapot body", status=418)))
     response = client.get("/")
@@ -248,7 +248,7 @@ def test_error_body_cache_does_not_mix_json_and_html(app: Flask, client: Client)
 
 
 def test_exception_with_its_own_get_response_is_respected(app: Flask, client: Client) -> None:
-    from app.framework import Response
+    from flasklite import Response
 
     class Maintenance(HTTPException):
         code = 503

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, EnvironBuilder
 
-from app.framework import Flask, Response, g, request, url_for
-from app.framework.ctx import RequestContext
-from app.framework.fastpath import PlainRequestContext
-from app.framework.globals import _cv_ctx
+from flasklite import Flask, Response, g, request, url_for
+from flasklite.ctx import RequestContext
+from flasklite.fastpath import PlainRequestContext
+from flasklite.globals import _cv_ctx
 
 from .conftest import AppFactory, call_wsgi
 

@@ -1,6 +1,6 @@
 """Parity: the same application code on this framework and on Flask answers the same.
 
-Flask is a dev/bench dependency; only ``app.framework`` must not import it.
+Flask is a dev/bench dependency; only ``flasklite`` must not import it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import flask
 import pytest
 
-import app.framework as fw
+import flasklite as fw
 
 from .conftest import validated
 

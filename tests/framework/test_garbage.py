@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from app.framework import Flask, abort, request
+from flasklite import Flask, abort, request
 
 from .conftest import AppFactory, call_wsgi
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.test import Client
 
-from app.framework import Flask, Response, g
+from flasklite import Flask, Response, g
 
 from .conftest import AppFactory
 
@@ -129,7 +129,7 @@ def test_g_set_in_before_request_is_seen_by_view(app: Flask, client: Client) -> 
 
 
 def test_abort_in_before_request_is_handled_like_in_a_view(app: Flask, client: Client) -> None:
-    from app.framework import abort
+    from flasklite import abort
 
     app.before_request(lambda: abort(401))
     app.get("/")(lambda: "never")

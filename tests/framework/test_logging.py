@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from app.framework import Flask
-from app.framework.logging import default_handler
+from flasklite import Flask
+from flasklite.logging import default_handler
 
 from .conftest import AppFactory
 

@@ -11,7 +11,7 @@ from werkzeug.routing import Map as WerkzeugMap
 from werkzeug.routing import RequestRedirect, Rule
 from werkzeug.routing.converters import BaseConverter, ValidationError
 
-from app.framework.routing import Map, Matcher, match
+from flasklite.routing import Map, Matcher, match
 
 
 class EvenConverter(BaseConverter):

@@ -11,8 +11,8 @@ import pytest
 from werkzeug.middleware import proxy_fix as werkzeug_proxy_fix
 from werkzeug.test import EnvironBuilder
 
-from app.framework import Flask, request
-from app.framework.middleware import (
+from flasklite import Flask, request
+from flasklite.middleware import (
     ProxyFix,
     RequestIdLogFilter,
     RequestIdMiddleware,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import app.framework as framework
-from app.framework import Flask
+import flasklite as framework
+from flasklite import Flask
 
 
 def test_public_api_exports_the_flask_names() -> None:
@@ -29,7 +29,7 @@ def test_public_api_exports_the_flask_names() -> None:
 
 
 def test_importing_the_framework_does_not_import_flask() -> None:
-    code = "import sys, app.framework, app.framework.middleware; print('flask' in sys.modules)"
+    code = "import sys, flasklite, flasklite.middleware; print('flask' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
     )
@@ -39,7 +39,7 @@ def test_importing_the_framework_does_not_import_flask() -> None:
 def test_package_ships_py_typed() -> None:
     from importlib.resources import files
 
-    assert files("app.framework").joinpath("py.typed").is_file()
+    assert files("flasklite").joinpath("py.typed").is_file()
 
 
 def test_call_is_a_shortcut_for_wsgi_app_so_middleware_wraps_it(app: Flask) -> None:

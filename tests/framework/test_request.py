@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from app.framework import Flask, Request, request
+from flasklite import Flask, Request, request
 
 from .conftest import AppFactory, call_wsgi
 

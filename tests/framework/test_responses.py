@@ -11,7 +11,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.framework import Flask, Response, jsonify, make_response, redirect
+from flasklite import Flask, Response, jsonify, make_response, redirect
 
 from .conftest import call_wsgi
 

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import Client, EnvironBuilder
 
-from app.framework import Flask, request
+from flasklite import Flask, request
 
 from .conftest import AppFactory
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.framework import Flask
+from flasklite import Flask
 
 
 @pytest.fixture

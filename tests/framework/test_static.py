@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from app.framework import Flask
+from flasklite import Flask
 
 
 @pytest.fixture

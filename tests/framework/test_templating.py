@@ -9,8 +9,8 @@ import jinja2
 import pytest
 from werkzeug.test import Client
 
-from app.framework import Flask, g, render_template, render_template_string, request
-from app.framework.templating import Environment, _escape
+from flasklite import Flask, g, render_template, render_template_string, request
+from flasklite.templating import Environment, _escape
 
 from .conftest import AppFactory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from werkzeug.test import Client
 
-from app.framework import Flask, url_for
+from flasklite import Flask, url_for
 
 from .conftest import AppFactory
 

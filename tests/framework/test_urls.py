@@ -6,8 +6,8 @@ import pytest
 from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
-from app.framework import Flask, url_for
-from app.framework.base import _ADAPTER_CACHE_SIZE
+from flasklite import Flask, url_for
+from flasklite.base import _ADAPTER_CACHE_SIZE
 
 from .conftest import AppFactory, call_wsgi
 

@@ -20,10 +20,10 @@ MINI_TEMPLATE: dict[str, str | bytes] = {
         'ENV_PREFIX = "APP"\n'
         'DEFAULTS = {"SERVICE_NAME": "wsgi-stack"}\n'
         'OTHER = ("MY_APP_X", "WEBAPP_Y", "APP_lower", "APPLE_Z")\n'
-        "from app.framework import APP_FRAMEWORK_TOKEN\n"
+        "from flasklite import APP_FRAMEWORK_TOKEN\n"
     ),
     "app/templates/base.html": "<title>{{ config.SERVICE_NAME }} - wsgi-stack</title>\n",
-    "app/framework/__init__.py": (
+    "flasklite/__init__.py": (
         '"""Framework: mentions wsgi-stack and APP_DEBUG=true in its docs, as examples."""\n'
         "APP_FRAMEWORK_TOKEN = 1\n"
         'SETTING = environ.get("APP_READ_BY_FRAMEWORK")\n'
@@ -66,7 +66,7 @@ COPIED = {
     "docker-compose.yml",
     "app/config.py",
     "app/templates/base.html",
-    "app/framework/__init__.py",
+    "flasklite/__init__.py",
     "app/static/logo.bin",
     "tests/framework/test_config.py",
     ".env.example",

@@ -106,7 +106,7 @@ def test_framework_its_tests_license_and_binary_files_are_copied_byte_for_byte(
 ) -> None:
     dest, _ = copy
     for rel in (
-        "app/framework/__init__.py",
+        "flasklite/__init__.py",
         "tests/framework/test_config.py",
         "LICENSE",
         "app/static/logo.bin",
@@ -118,8 +118,8 @@ def test_names_the_framework_defines_keep_their_spelling_where_service_code_uses
     copy: tuple[Path, str],
 ) -> None:
     dest, out = copy
-    assert "from app.framework import APP_FRAMEWORK_TOKEN" in (dest / "app/config.py").read_text()
-    assert "app/framework defines them: APP_FRAMEWORK_TOKEN\n" in out  # told why it was kept
+    assert "from flasklite import APP_FRAMEWORK_TOKEN" in (dest / "app/config.py").read_text()
+    assert "flasklite defines them: APP_FRAMEWORK_TOKEN\n" in out  # told why it was kept
     assert "reads these by the template's spelling and is not renamed: APP_READ_BY_FRAMEWORK" in out
 
 
@@ -154,7 +154,7 @@ def test_nothing_outside_the_framework_and_license_still_names_the_template(
     dest, out = copy
     assert "warning: README.md still mentions" not in out  # kept regions are meant to
     verbatim = {
-        "app/framework/__init__.py",
+        "flasklite/__init__.py",
         "tests/framework/test_config.py",
         "LICENSE",
         "app/static/logo.bin",

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 NAME, KEBAB, PREFIX = "billing_api", "billing-api", "BILLING_API_"
 # Where the template's names may legitimately stay: the untouched framework, the MIT notice, and
 # the record of where the copy came from.
-MAY_NAME_THE_TEMPLATE = ("app/framework/", "tests/framework/", "LICENSE", ".template-origin")
+MAY_NAME_THE_TEMPLATE = ("flasklite/", "tests/framework/", "LICENSE", ".template-origin")
 OLD_ENV_TOKEN = re.compile(r"(?<![A-Za-z0-9_])APP_[A-Z0-9_]*")
 
 
@@ -69,7 +69,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("folder", ["app/framework", "tests/framework"])
+@pytest.mark.parametrize("folder", ["flasklite", "tests/framework"])
 def test_framework_and_its_tests_are_byte_identical_in_the_copy(service: Path, folder: str) -> None:
     ours = {p.relative_to(REPO / folder) for p in (REPO / folder).rglob("*.py")}
     theirs = {p.relative_to(service / folder) for p in (service / folder).rglob("*.py")}

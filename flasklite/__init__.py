@@ -1,6 +1,6 @@
 """A small Flask-compatible web framework on werkzeug + jinja2.
 
-Code written against Flask's core runs unchanged after ``from app.framework import ...``; see
+Code written against Flask's core runs unchanged after ``from flasklite import ...``; see
 ``app.py`` for the request flow, ``middleware.py`` for the WSGI middleware.
 """
 

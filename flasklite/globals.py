@@ -33,7 +33,7 @@ This usually means you used `request` outside a view, e.g. at import time, in a 
 or in a streamed response's generator. In a test, use `with app.test_request_context(...):` (or
 the test client); elsewhere, read what you need from the request inside the view and pass it on."""
 
-_cv_ctx: ContextVar[AppContext] = ContextVar("app.framework.ctx")
+_cv_ctx: ContextVar[AppContext] = ContextVar("flasklite.ctx")
 
 
 def _get_request() -> Request:
