@@ -5,46 +5,66 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# One install stamp per extra of pyproject.toml: `make dev` installs only the runtime, `make lint`
+# the linters; `make venv` and the test targets install the union (the `dev` extra).
+STAMP  := $(VENV)/.installed-dev
 
-# Load-test knobs (make load USERS=50 SPAWN_RATE=10 RUN_TIME=1m HOST=http://localhost:8080)
+# Dev server (make dev PORT=5001 HOST=0.0.0.0).
+PORT ?= 5000
+# Load-test knobs (make load USERS=50 SPAWN_RATE=10 RUN_TIME=1m HOST=http://localhost:8080).
+# Without HOST, `make load` targets the compose stack's port: HTTP_PORT from the environment or
+# .env, else 8080.
 USERS      ?= 20
 SPAWN_RATE ?= 5
 RUN_TIME   ?= 30s
-HOST       ?= http://localhost:8080
 LOCUST_ARGS ?=
 
-.PHONY: help venv dev test lint fmt up down logs stack stack-down bench bench-http load \
-        contract resilience audit swarm-up swarm-down k8s-sync new-service clean
+.PHONY: help venv dev test test-fast test-swarm lint fmt build-certs standins up down logs \
+        stack stack-down bench bench-http load contract resilience audit swarm-up swarm-down \
+        k8s-sync clean
+# Every venv stamp is a real file that later runs rely on: never delete it as intermediate.
+.PRECIOUS: $(VENV)/.installed-%
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -e '.[dev]'
+$(VENV)/.installed-%: pyproject.toml requirements.txt
+	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip; }
+	$(BIN)/pip install --quiet -r requirements.txt -e '.$(if $(filter runtime,$*),,[$*])'
 	@touch $@
 
-venv: $(STAMP) ## Create .venv with the pinned runtime and the dev tools
+venv: $(STAMP) ## Create .venv with the pinned runtime and every dev tool
 
-dev: $(STAMP) ## Dev server with reloader and debugger on http://127.0.0.1:5000
-	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m app
+dev: $(VENV)/.installed-runtime ## Dev server with reloader and debugger (PORT=5000, HOST=127.0.0.1)
+	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m app --port "$(PORT)" --host "$(or $(HOST),127.0.0.1)"
 
-test: $(STAMP) ## Run the whole test suite (stack/compose tests skip locally without nginx/Docker)
+test: $(STAMP) ## Run the whole test suite (Swarm tests: make test-swarm)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check), mypy, hadolint
+test-fast: $(STAMP) ## Framework, service, route smoke and template checks, no servers (< 1 min)
+	$(BIN)/pytest -q -m "not slow and not docker and not nginx and not swarm" \
+	    tests/framework tests/service tests/smoke $(wildcard tests/template) $(PYTEST_ARGS)
+
+test-swarm: $(STAMP) ## The Swarm tests: they join and leave a swarm on this engine
+	$(BIN)/pytest -m swarm $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-lint ## ruff (lint + format check), mypy, hadolint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
-fmt: $(STAMP) ## Format and autofix with ruff
+fmt: $(VENV)/.installed-lint ## Format and autofix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-up: ## docker compose up --build, waiting until healthy (http://localhost:8080)
+build-certs: ## Give image builds the host's CA bundle (certs/README.md); no-op without one
+	@$(PYTHON) -m devtools.host_ca
+
+standins: build-certs ## No registry? Build local base images once and point .env at them
+	bash .ci/standins.sh --env-file .env
+
+up: build-certs ## docker compose up --build, waiting until healthy (http://localhost:8080)
 	docker compose up --build --detach --wait
 
 down: ## Stop the compose stack
@@ -53,20 +73,20 @@ down: ## Stop the compose stack
 logs: ## Follow the compose stack's logs
 	docker compose logs --follow --tail=100
 
-stack: $(STAMP) ## nginx + gunicorn natively on loopback (port STACK_PORT, default 8080)
+stack: $(VENV)/.installed-runtime ## nginx + gunicorn natively on loopback (STACK_PORT, default 8080)
 	$(BIN)/python -m devtools.native_stack up
 
-stack-down: $(STAMP) ## Stop the native stack
+stack-down: $(VENV)/.installed-runtime ## Stop the native stack
 	$(BIN)/python -m devtools.native_stack down
 
-bench: $(STAMP) ## In-process dispatch benchmark: bare WSGI / werkzeug / this framework / Flask
+bench: $(VENV)/.installed-bench ## In-process dispatch benchmark: bare WSGI / werkzeug / this framework / Flask
 	$(BIN)/python -m bench.dispatch
 
-bench-http: $(STAMP) ## HTTP benchmark: gunicorn and nginx, bare callable vs this app
+bench-http: $(VENV)/.installed-bench ## HTTP benchmark: gunicorn and nginx, bare callable vs this app
 	$(BIN)/python -m bench.http
 
-load: $(STAMP) ## Headless locust run against HOST (USERS, SPAWN_RATE, RUN_TIME, LOCUST_ARGS)
-	$(BIN)/python -m devtools.load --host $(HOST) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(if $(LOCUST_ARGS),-- $(LOCUST_ARGS))
+load: $(VENV)/.installed-test ## Headless locust run (HOST, USERS, SPAWN_RATE, RUN_TIME, LOCUST_ARGS)
+	$(BIN)/python -m devtools.load $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(if $(LOCUST_ARGS),-- $(LOCUST_ARGS))
 
 contract: $(STAMP) ## The same app under five servers: print the environ each one passes
 	$(BIN)/python -m devtools.contract
@@ -74,12 +94,12 @@ contract: $(STAMP) ## The same app under five servers: print the environ each on
 resilience: $(STAMP) ## Fault scenarios against the native stack, with a verdict table
 	$(BIN)/python -m devtools.resilience
 
-# --strict: a dependency that could not be looked up fails the audit instead of passing silently
-# (pip-audit asks PyPI's JSON API, which some mirrors and proxies do not serve).
-audit: $(STAMP) ## pip-audit the pinned runtime dependencies (needs PyPI's JSON API)
-	$(BIN)/pip-audit --strict --no-deps --requirement requirements.txt
+# Strict: a dependency that could not be looked up fails the audit instead of passing silently;
+# devtools.audit then names the PyPI JSON endpoint that did not answer for it.
+audit: $(VENV)/.installed-audit ## pip-audit the pinned runtime dependencies (needs PyPI's JSON API)
+	$(BIN)/python -m devtools.audit --requirement requirements.txt
 
-swarm-up: ## Deploy the stack on a single-node Docker Swarm
+swarm-up: build-certs ## Deploy the stack on a single-node Docker Swarm
 	$(PYTHON) -m devtools.swarm up
 
 swarm-down: ## Remove the swarm stack
@@ -88,9 +108,12 @@ swarm-down: ## Remove the swarm stack
 k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only inside its folder)
 	$(PYTHON) deploy/k8s/sync_nginx.py
 
-new-service: ## Copy this template: make new-service NAME=billing DEST=../billing
-	@test -f devtools/new_service.py || { echo "new-service: this is a service made from the template; run it in the template's checkout" >&2; exit 2; }
-	$(PYTHON) -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
+# new-service: template-only-start
+.PHONY: new-service
+# The linters' venv: the copy is formatted with ruff after renaming, so its `make lint` passes.
+new-service: $(VENV)/.installed-lint ## Copy this template: make new-service NAME=billing DEST=../billing
+	$(PYTHON) -m devtools.new_service --name "$(NAME)" --dest "$(DEST)" --ruff $(CURDIR)/$(BIN)/ruff
+# new-service: template-only-end
 
 clean: ## Remove the venv, caches and run output
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache bench/results loadtests/results

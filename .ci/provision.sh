@@ -16,9 +16,6 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
 
-PYTHON_STANDIN="local/python:3.11-bookworm"
-NGINX_STANDIN="local/nginx:1.22-bookworm"
-BASE_STANDIN="local/bookworm-base:latest"
 # The host's CA bundle: on machines behind a TLS-intercepting proxy it holds the proxy's CA, which
 # pip inside `docker build` needs (see certs/README.md).
 HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
@@ -67,54 +64,10 @@ fi
 log "$($SUDO docker compose version)"
 
 # --- 4. Extra CA certificates for builds behind a TLS-intercepting proxy -----------------------
-if [ -r "$HOST_CA_BUNDLE" ]; then
-    if ! cmp -s "$HOST_CA_BUNDLE" certs/host-ca-bundle.crt 2>/dev/null; then
-        log "copying $HOST_CA_BUNDLE into certs/ (git-ignored, builder stage only)"
-        cp "$HOST_CA_BUNDLE" certs/host-ca-bundle.crt
-    fi
-else
-    log "no $HOST_CA_BUNDLE; builds will trust only the base image's CAs"
-fi
+# The same step `make build-certs`, `make up` and the test session run: CI gains nothing from it
+# that a fresh clone lacks.
+HOST_CA_BUNDLE="$HOST_CA_BUNDLE" python3 -m devtools.host_ca
 
 # --- 5. Stand-in base images, built from Debian packages with debootstrap ----------------------
-image_exists() { $SUDO docker image inspect "$1" >/dev/null 2>&1; }
-
-if ! image_exists "$PYTHON_STANDIN" || ! image_exists "$NGINX_STANDIN"; then
-    if ! image_exists "$BASE_STANDIN"; then
-        log "debootstrapping $BASE_STANDIN (about a minute)"
-        rootfs=$(mktemp -d /tmp/wsgi-stack-rootfs.XXXXXX)
-        $SUDO debootstrap --variant=minbase \
-            --include=python3,python3-venv,python-is-python3,ca-certificates,nginx-light \
-            bookworm "$rootfs" >/tmp/wsgi-stack-debootstrap.log 2>&1 \
-            || { tail -n 30 /tmp/wsgi-stack-debootstrap.log >&2; die "debootstrap failed"; }
-        # Shape the rootfs like the official images: no default site, logs to the container's
-        # stdout/stderr, an unprivileged `nginx` user.
-        $SUDO chroot "$rootfs" sh -ec '
-            rm -f /etc/nginx/sites-enabled/default
-            ln -sf /dev/stdout /var/log/nginx/access.log
-            ln -sf /dev/stderr /var/log/nginx/error.log
-            id nginx >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin nginx
-            apt-get clean
-            rm -rf /var/lib/apt/lists/*'
-        $SUDO tar -C "$rootfs" -c . | $SUDO docker import - "$BASE_STANDIN" >/dev/null
-        $SUDO rm -rf "$rootfs"
-    fi
-    ctx=$(mktemp -d)
-    if ! image_exists "$PYTHON_STANDIN"; then
-        log "building $PYTHON_STANDIN"
-        printf 'FROM %s\nENV LANG=C.UTF-8\nCMD ["python3"]\n' "$BASE_STANDIN" >"$ctx/Dockerfile"
-        $SUDO docker build -q -t "$PYTHON_STANDIN" "$ctx" >/dev/null
-    fi
-    if ! image_exists "$NGINX_STANDIN"; then
-        log "building $NGINX_STANDIN"
-        # STOPSIGNAL SIGQUIT as in the official image: nginx finishes in-flight requests.
-        printf 'FROM %s\nSTOPSIGNAL SIGQUIT\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n' \
-            "$BASE_STANDIN" >"$ctx/Dockerfile"
-        $SUDO docker build -q -t "$NGINX_STANDIN" "$ctx" >/dev/null
-    fi
-    rm -rf "$ctx"
-fi
-image_exists "$PYTHON_STANDIN" || die "$PYTHON_STANDIN missing after build"
-image_exists "$NGINX_STANDIN" || die "$NGINX_STANDIN missing after build"
-log "base images: $PYTHON_STANDIN $NGINX_STANDIN"
+bash .ci/standins.sh
 log "done"

@@ -14,7 +14,11 @@ contents, then renames the template's names in every text file that uses them:
   prefix literal ``"APP"`` that ``from_prefixed_env`` takes -> ``"BILLING"``.
 
 Text between the markers ``new-service: keep-start`` and ``new-service: keep-end`` (in a
-comment) is not renamed: docs that explain the rename must keep the template's names.
+comment) is not renamed: docs that explain the rename must keep the template's names. Lines from
+``new-service: template-only-start`` to ``new-service: template-only-end`` are left out of the
+copy: the ``new-service`` target and what documents it, which a copy cannot run.
+Renaming changes line lengths, so the renamed Python files are then formatted with ruff (the
+template's ``.venv/bin/ruff``, or ``--ruff``), and the copy's ``make lint`` passes at once.
 ``flasklite/**``, ``tests/framework/**`` and ``LICENSE`` are copied byte for byte: the
 framework must stay identical to the template's so later template fixes can be copied over, and
 the MIT notice must be kept.
@@ -101,6 +105,15 @@ BARE_PREFIX_LITERAL = re.compile(r"""(["'])""" + re.escape(BARE_PREFIX) + r"\1")
 # sits between these markers, in whatever comment syntax the file uses.
 KEEP_START, KEEP_END = "new-service: keep-start", "new-service: keep-end"
 KEPT_REGION = re.compile("(" + re.escape(KEEP_START) + ".*?" + re.escape(KEEP_END) + ")", re.DOTALL)
+# Whole lines the copy does without (the `new-service` target and its documentation).
+TEMPLATE_ONLY_START, TEMPLATE_ONLY_END = (
+    "new-service: template-only-start",
+    "new-service: template-only-end",
+)
+TEMPLATE_ONLY_REGION = re.compile(
+    "^[^\n]*" + re.escape(TEMPLATE_ONLY_START) + ".*?" + re.escape(TEMPLATE_ONLY_END) + "[^\n]*\n?",
+    re.DOTALL | re.MULTILINE,
+)
 # Anything still resembling the template's name after renaming is worth a warning.
 LEFTOVER_NAME = re.compile(r"wsgi[-_ ]?stack", re.IGNORECASE)
 
@@ -127,6 +140,9 @@ class CopyReport:
     renamed_paths: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     git: bool = False
+    line_length: int = 88  # where the copy's ruff reports E501
+    # Renamed lines whose template line was already too long: not the rename's doing.
+    long_before: set[str] = field(default_factory=set)
 
 
 def check_name(name: str) -> Names:
@@ -408,7 +424,7 @@ def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
             f"NAME {names.snake!r} would rename settings onto names the tree already uses for "
             f"something else: {', '.join(collisions)}; choose another name"
         )
-    line_length = ruff_line_length(texts)
+    report.line_length = ruff_line_length(texts)
 
     for rel in sorted(links.keys() | raw.keys()):
         new_rel = rel if is_verbatim(rel) else renamer.path(rel)
@@ -423,10 +439,16 @@ def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
         data, mode = raw[rel]
         text = texts.get(rel)
         if text is not None and not is_verbatim(rel):
+            text = TEMPLATE_ONLY_REGION.sub("", text)
             renamed = renamer.text(text)
             if renamed != text:
                 report.renamed_files.append(new_rel)
-                report.warnings.extend(long_lines(new_rel, text, renamed, line_length))
+                # Renaming never adds or removes a newline, so the lines pair up one to one.
+                report.long_before.update(
+                    new
+                    for old, new in zip(text.splitlines(), renamed.splitlines(), strict=True)
+                    if len(old) > report.line_length
+                )
             if leftover := LEFTOVER_NAME.search(KEPT_REGION.sub("", renamed)):
                 report.warnings.append(
                     f"{new_rel} still mentions {leftover.group(0)!r}: rename it by hand if needed"
@@ -437,18 +459,47 @@ def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
     return report
 
 
-def long_lines(rel: str, before: str, after: str, limit: int) -> list[str]:
-    """Python lines that renaming pushed past ruff's line length, so `make lint` would fail."""
-    if not rel.endswith(".py"):
-        return []
-    # Renaming never adds or removes a newline, so the lines pair up one to one.
-    return [
-        f"{rel}:{number} is now longer than {limit} characters; rewrap it "
-        "(`make fmt` rewraps code, not strings or comments)"
-        for number, (old, new) in enumerate(
-            zip(before.splitlines(), after.splitlines(), strict=True), 1
+def default_ruff(source: Path) -> Path | None:
+    """The template's own ruff (`make venv` installs it), else one on PATH."""
+    own = source / ".venv" / "bin" / "ruff"
+    if own.is_file():
+        return own
+    found = shutil.which("ruff")
+    return Path(found) if found else None
+
+
+def format_python(root: Path, files: Sequence[str], ruff: Path | None) -> str | None:
+    """``ruff format`` the renamed Python files under ``root``; None when done, else why not."""
+    if not files:
+        return None
+    if ruff is None:
+        return "no ruff to format the renamed Python files with"
+    try:
+        # --no-cache: no .ruff_cache left in the copy. The copy's own pyproject.toml applies.
+        done = subprocess.run(
+            [str(ruff), "format", "--no-cache", "--quiet", *files],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
-        if len(new) > limit >= len(old)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{ruff} format could not run ({error})"
+    if done.returncode != 0:
+        return f"{ruff} format failed: {done.stderr.strip()[-500:]}"
+    return None
+
+
+def long_lines(root: Path, files: Sequence[str], report: CopyReport) -> list[str]:
+    """Lines that renaming made too long and formatting could not wrap (strings, comments), so
+    `make lint` would fail."""
+    limit = report.line_length
+    return [
+        f"{rel}:{number} is now longer than {limit} characters; rewrap it by hand"
+        for rel in files
+        for number, line in enumerate((root / rel).read_text(encoding="utf-8").splitlines(), 1)
+        if len(line) > limit and line not in report.long_before
     ]
 
 
@@ -486,12 +537,17 @@ def origin_text(source: Path, names: Names) -> str:
     )
 
 
-def create_service(source: Path, dest: Path, names: Names) -> CopyReport:
-    """Copy into a staging directory beside DEST, then move it into place in one rename."""
+def create_service(source: Path, dest: Path, names: Names, ruff: Path | None = None) -> CopyReport:
+    """Copy into a staging directory beside DEST, format what renaming reflowed, then move it
+    into place in one rename."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
         report = copy_tree(source, stage, names)
+        renamed_python = [rel for rel in report.renamed_files if rel.endswith(".py")]
+        if problem := format_python(stage, renamed_python, ruff):
+            report.warnings.append(f"{problem}; run `make fmt` in the copy before `make lint`")
+        report.warnings.extend(long_lines(stage, renamed_python, report))
         (stage / ORIGIN_FILE).write_text(origin_text(source, names), encoding="utf-8")
         # mkdtemp makes it 0700; give it the mode a plain mkdir would have.
         umask = os.umask(0)
@@ -525,6 +581,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=Path(__file__).resolve().parents[1],
         help="the template to copy (default: the repository holding this script)",
     )
+    parser.add_argument(
+        "--ruff",
+        type=Path,
+        help="ruff, to format the renamed files (default: SOURCE/.venv/bin/ruff, else PATH's)",
+    )
     return parser.parse_args(argv)
 
 
@@ -534,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         names = check_name(args.name)
         dest = check_dest(source, args.dest)
-        report = create_service(source, dest, names)
+        report = create_service(source, dest, names, args.ruff or default_ruff(source))
     except UsageError as refusal:
         print(f"new-service: {refusal}", file=sys.stderr)
         return 2

@@ -3,16 +3,23 @@
 Both start once per test session and are stopped at its end, even when tests fail. Tests that
 stop, kill or reconfigure something start their own instance instead
 (``NativeStack(...)`` / ``ComposeStack(...)``), so they cannot break the shared one.
+
+The session touches nothing global: the images it builds carry tags of its own and are removed
+at its end (tests/support/images.py), and the Swarm tests, which join and leave a swarm on the
+machine's engine, run only when ``-m`` names them (``make test-swarm``).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.prereqs import require_docker, require_executable
+from tests.support import images
+from tests.support.prereqs import require_docker, require_executable, running_in_ci
 
 if TYPE_CHECKING:
     from devtools.compose_stack import ComposeStack
@@ -25,12 +32,53 @@ pytest.register_assert_rewrite("tests.stack.checks")
 TEST_APP_ENV = {"APP_DIAGNOSTICS": "1"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Every compose build of the session (ComposeStack, devtools.swarm) reads these.
+    os.environ.update(images.SESSION_TAGS)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the Swarm tests last. On this engine `docker swarm leave --force` cuts Docker's
-    embedded DNS for containers that were already running, so every compose stack up at that
-    moment (the shared one above all) answers 502 afterwards. The sort is stable: all other
-    tests keep their order."""
+    """Leave the Swarm tests out unless ``-m`` names them: `docker swarm leave --force` cuts
+    Docker's embedded DNS for containers already running on this engine, so every compose stack
+    up at that moment (a person's own above all) answers 502 afterwards. When they are selected,
+    run them last, after the shared compose stack; the sort is stable."""
+    if "swarm" not in (config.option.markexpr or ""):
+        swarm = [item for item in items if item.get_closest_marker("swarm") is not None]
+        if swarm:
+            config.hook.pytest_deselected(items=swarm)
+            items[:] = [item for item in items if item.get_closest_marker("swarm") is None]
     items.sort(key=lambda item: item.get_closest_marker("swarm") is not None)
+
+
+# Set by the first Docker test: whether the session's app image was built, and if not, why.
+_app_image: dict[str, str] = {}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before the first Docker test, build the app image once under the session's tag; if it
+    cannot be built, every Docker test skips (fails under CI=true) with the reason."""
+    if item.get_closest_marker("docker") is None:
+        return
+    require_docker()
+    if not _app_image:
+        from devtools.compose_stack import standin_env
+
+        base = standin_env().get("PYTHON_IMAGE", os.environ.get("PYTHON_IMAGE", ""))
+        try:
+            images.build_app_image(base or "python:3.12-slim")
+            _app_image["problem"] = ""
+        except images.BuildFailed as failure:
+            _app_image["problem"] = str(failure)
+    if _app_image["problem"]:
+        if running_in_ci():
+            pytest.fail(f"CI=true but {_app_image['problem']}", pytrace=False)
+        pytest.skip(_app_image["problem"])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Also after a run without Docker tests: a test may have built through compose on its own.
+    if shutil.which("docker"):
+        images.remove_session_images()
 
 
 @pytest.fixture(scope="session")

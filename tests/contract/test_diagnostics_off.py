@@ -31,7 +31,7 @@ DIAG_REQUESTS = (
     ("GET", "/_diag/links"),
 )
 NAME = "APP_DIAGNOSTICS"
-# ${APP_DIAGNOSTICS:-x} / ${APP_DIAGNOSTICS-x} / ${APP_DIAGNOSTICS}: Compose-style interpolation.
+# ${NAME:-x} / ${NAME-x} / ${NAME}: Compose-style interpolation.
 INTERPOLATION = re.compile(r"^\$\{\w+(?::?-(?P<default>[^}]*))?\}$")
 
 

@@ -97,7 +97,17 @@ def base_image() -> str:
 def app_image(base_image: str) -> Iterator[str]:
     tag = f"wsgi-stack-app:security-{uuid.uuid4().hex[:8]}"
     done = subprocess.run(
-        ["docker", "build", "-q", "-t", tag, "--build-arg", f"PYTHON_IMAGE={base_image}", "."],
+        [
+            "docker",
+            "build",
+            "--force-rm",
+            "-q",
+            "-t",
+            tag,
+            "--build-arg",
+            f"PYTHON_IMAGE={base_image}",
+            ".",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -263,7 +273,7 @@ def test_layer_scan_finds_a_ca_that_a_later_layer_deleted(
         "RUN rm /usr/local/share/ca-certificates/proxy.crt\n"
     )
     tag = f"wsgi-stack-planted:{uuid.uuid4().hex[:8]}"
-    docker("build", "-q", "-t", tag, str(tmp_path))
+    docker("build", "--force-rm", "-q", "-t", tag, str(tmp_path))
     try:
         hits = scan_layers(tag, planted_cas)
         assert any("proxy.crt holds a build-time CA" in hit for hit in hits), hits

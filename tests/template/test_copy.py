@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -232,3 +234,41 @@ def test_long_line_warning_uses_the_lint_limit_when_it_differs_from_the_format_w
     create(mini_template, tmp_path / "out", name="a_rather_long_name")
     out = capsys.readouterr().out
     assert "warning: app/long.py:1 is now longer than 80" in out
+
+
+def test_template_only_lines_are_left_out_of_the_copy(tmp_path: Path, mini_template: Path) -> None:
+    (mini_template / "Makefile").write_text(
+        "test: ## Run the tests\n\tpytest\n"
+        "# new-service: template-only-start\n"
+        "new-service: ## Copy this template\n\tpython3 -m devtools.new_service\n"
+        "# new-service: template-only-end\n"
+        "clean: ## Remove output\n\trm -rf .run\n"
+    )
+    create(mini_template, tmp_path / "out")
+    assert (tmp_path / "out" / "Makefile").read_text() == (
+        "test: ## Run the tests\n\tpytest\nclean: ## Remove output\n\trm -rf .run\n"
+    )
+
+
+def test_renamed_python_files_are_formatted_with_the_given_ruff(
+    tmp_path: Path, mini_template: Path
+) -> None:
+    # Fits the mini template's 60 columns until the names grow; ruff then wraps the call.
+    source = 'from __future__ import annotations\n\nX = dict(a="APP_DEBUG", b="APP_LOG")\n'
+    (mini_template / "app" / "calls.py").write_text(source)
+    ruff = Path(sys.prefix) / "bin" / "ruff"
+    dest = tmp_path / "out"
+    args = ["--name", "a_rather_long_name", "--dest", str(dest), "--source", str(mini_template)]
+    status = main([*args, "--ruff", str(ruff)])
+    assert status == 0
+    formatted = (dest / "app" / "calls.py").read_text()
+    assert formatted.count("\n") > source.count("\n"), formatted
+    check = subprocess.run(
+        [str(ruff), "format", "--no-cache", "--check", "app/calls.py"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert not (dest / ".ruff_cache").exists()
