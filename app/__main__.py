@@ -1,17 +1,50 @@
-"""``python -m app``: the development server (werkzeug's run_simple, through ``app.run()``)."""
+"""``python -m app``: the development server (werkzeug's run_simple, through ``app.run()``).
+
+``make dev`` runs it with ``--port $(PORT) --host $(HOST)`` (5000 and 127.0.0.1 by default).
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import socket
+import sys
 
 from app import create_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dev server could not listen on ``host:port``, or None when it can."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server itself binds: a port left in TIME_WAIT by the last run is free to reuse.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is already in use by another program"
+            return f"cannot listen on {host}:{port} ({error.strerror})"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    parser.add_argument("--host", default=None, help="default 127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default 5000 (or SERVER_NAME's)")
+    parser.add_argument("--host", default=None, help=f"default {DEFAULT_HOST}")
+    parser.add_argument("--port", type=int, default=None, help=f"default {DEFAULT_PORT}")
     args = parser.parse_args(argv)
+    # The reloader's child inherits the parent's socket: only the first process checks.
+    if not os.environ.get("WERKZEUG_RUN_MAIN"):
+        host, port = args.host or DEFAULT_HOST, args.port or DEFAULT_PORT
+        if problem := port_problem(host, port):
+            sys.exit(
+                f"python -m app: {problem}. Choose another port: `make dev PORT={port + 1}` "
+                f"(or `python -m app --port {port + 1}`); HOST= picks the address."
+            )
     app = create_app()
     app.run(host=args.host, port=args.port)
 

@@ -2,6 +2,9 @@
 
     python -m devtools.load --host http://localhost:8080 --users 20 --spawn-rate 5 --run-time 30s
 
+Without ``--host`` it targets the compose stack: ``HTTP_PORT`` from the environment, else from
+``.env`` (what ``docker compose`` reads), else 8080.
+
 Runs ``locust -f loadtests/ --headless`` (every shape, weighted by ``LOAD_WEIGHT_*``), writes
 locust's CSV files (``load_stats.csv``, ``load_failures.csv``, ...) and ``report.html`` into
 ``loadtests/results/`` (git-ignored; overwritten by the next run) with ``summary.json`` (the final
@@ -84,6 +87,19 @@ def format_table(rows: Sequence[ShapeRow]) -> str:
     return "\n".join(lines)
 
 
+def compose_port(root: Path = ROOT) -> str:
+    """The port `docker compose up` publishes nginx on: HTTP_PORT as compose resolves it."""
+    if os.environ.get("HTTP_PORT"):
+        return os.environ["HTTP_PORT"]
+    env_file = root / ".env"
+    if env_file.is_file():
+        for line in env_file.read_text(encoding="utf-8").splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.strip() == "HTTP_PORT" and value.strip():
+                return value.strip().strip("'\"")
+    return "8080"
+
+
 def host_answers(host: str, timeout: float = 3.0) -> str | None:
     """None when something answers HTTP at ``host``, else why not (any status counts)."""
     try:
@@ -131,7 +147,11 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(
         prog="python -m devtools.load", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--host", default="http://localhost:8080", help="the stack's base URL")
+    parser.add_argument(
+        "--host",
+        default=f"http://localhost:{compose_port()}",
+        help="the stack's base URL (default: the compose port, HTTP_PORT or .env's, else 8080)",
+    )
     parser.add_argument("--users", type=int, default=20, help="peak concurrent users")
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
     parser.add_argument("--run-time", default="30s", help="duration, e.g. 30s, 2m")

@@ -63,9 +63,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not _app_image:
         from devtools.compose_stack import standin_env
 
-        base = standin_env().get("PYTHON_IMAGE", os.environ.get("PYTHON_IMAGE", ""))
+        images.provide_host_ca()
         try:
-            images.build_app_image(base or "python:3.12-slim")
+            images.build_app_image(images.base_image(standin_env()))
             _app_image["problem"] = ""
         except images.BuildFailed as failure:
             _app_image["problem"] = str(failure)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.loadtests.helpers import ROOT, SHAPES, clean_env
 
 
@@ -55,3 +57,16 @@ def test_make_load_says_how_to_start_the_stack_when_nothing_answers(tmp_path: Pa
     assert done.returncode == 2
     assert "make stack" in done.stderr
     assert not (tmp_path / "summary.json").exists()
+
+
+def test_make_load_defaults_to_the_compose_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devtools.load import compose_port
+
+    monkeypatch.delenv("HTTP_PORT", raising=False)
+    assert compose_port(tmp_path) == "8080"
+    (tmp_path / ".env").write_text("# nginx\nHTTP_BIND=127.0.0.1\nHTTP_PORT=9181\n")
+    assert compose_port(tmp_path) == "9181"
+    monkeypatch.setenv("HTTP_PORT", "9282")  # the shell wins over .env, as in compose
+    assert compose_port(tmp_path) == "9282"

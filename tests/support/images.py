@@ -55,13 +55,21 @@ def remove_step_images(build_output: str) -> None:
             docker("rmi", image_id)
 
 
-def build_app_image(base_image: str, tag: str = SESSION_TAGS["APP_IMAGE"]) -> None:
-    """``docker build`` the app image as compose does, or raise BuildFailed."""
+def provide_host_ca() -> None:
     print(f"tests: {host_ca.provide(REPO_ROOT)}")
-    argv = ["build", "--force-rm", "--tag", tag, "--build-arg", f"PYTHON_IMAGE={base_image}", "."]
+
+
+def build_app_image(
+    base_image: str,
+    tag: str = SESSION_TAGS["APP_IMAGE"],
+    context: Path = REPO_ROOT,
+    *options: str,
+) -> None:
+    """``docker build`` the app image as compose does, or raise BuildFailed."""
+    argv = ["build", "--force-rm", *options, "--tag", tag]
     done = subprocess.run(
-        ["docker", *argv],
-        cwd=REPO_ROOT,
+        ["docker", *argv, "--build-arg", f"PYTHON_IMAGE={base_image}", "."],
+        cwd=context,
         # The classic builder: what works without the buildx plugin, and what prints step ids.
         env={**os.environ, "DOCKER_BUILDKIT": "0"},
         capture_output=True,
@@ -93,3 +101,8 @@ def remove_session_images() -> list[str]:
     if ours:
         docker("rmi", "--force", *ours, timeout=300)
     return ours
+
+
+def base_image(standins: dict[str, str]) -> str:
+    """The base the compose builds use: the local stand-in where it exists (no registry)."""
+    return standins.get("PYTHON_IMAGE") or os.environ.get("PYTHON_IMAGE") or "python:3.12-slim"
