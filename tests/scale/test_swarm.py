@@ -18,7 +18,8 @@ from devtools import swarm
 from tests.scale.loadclient import LoadClient
 from tests.support.prereqs import require_docker
 
-# `swarm`: run last (see tests/conftest.py), since leaving the swarm disturbs running stacks.
+# `swarm`: deselected unless `-m` names it (make test-swarm; see tests/conftest.py), since leaving
+# the swarm disturbs every compose stack running on this engine.
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.swarm]
 
 REPLICAS = 2

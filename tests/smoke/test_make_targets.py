@@ -40,3 +40,13 @@ def test_make_load_leaves_the_default_host_to_the_compose_port() -> None:
     assert "--host" not in make("-n", "load").split("devtools.load", 1)[1]
     with_host = make("-n", "load", "HOST=http://127.0.0.1:9999")
     assert "--host http://127.0.0.1:9999" in with_host
+
+
+def test_make_dev_installs_the_runtime_alone_and_lint_only_the_linters() -> None:
+    # -B: show the install step even where this checkout's venv already has it.
+    dev = make("-n", "-B", "dev")
+    assert "-r requirements.txt -e '.'" in dev
+    assert "-e '.[" not in dev
+    lint = make("-n", "-B", "lint")
+    assert "-e '.[lint]'" in lint
+    assert "-e '.[dev]'" not in lint

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from devtools import host_ca
@@ -92,12 +93,13 @@ def build_app_image(
     )
 
 
-def remove_session_images() -> list[str]:
+def remove_session_images(tags: Iterable[str] = SESSION_TAGS.values()) -> list[str]:
     """Remove every image tagged for this session; return the tags that were removed."""
     listed = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", timeout=60)
     if listed.returncode != 0:
         return []
-    ours = [ref for ref in listed.stdout.split() if ref in SESSION_TAGS.values()]
+    wanted = set(tags)
+    ours = [ref for ref in listed.stdout.split() if ref in wanted]
     if ours:
         docker("rmi", "--force", *ours, timeout=300)
     return ours
