@@ -64,7 +64,7 @@ build-certs: ## Give image builds the host's CA bundle (certs/README.md); no-op 
 standins: build-certs ## No registry? Build local base images once and point .env at them
 	bash .ci/standins.sh --env-file .env
 
-up: build-certs ## docker compose up --build, waiting until healthy (http://localhost:8080)
+up: build-certs ## docker compose up --build, waiting until healthy (http://localhost:$HTTP_PORT, 8080)
 	docker compose up --build --detach --wait
 
 down: ## Stop the compose stack
