@@ -52,13 +52,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Set by the first Docker test: whether the session's app image was built, and if not, why.
 _app_image: dict[str, str] = {}
+# Fixtures that build or run the app image, in tests that may lack the `docker` marker.
+IMAGE_FIXTURES = frozenset({"app_image", "compose_stack"})
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before the first Docker test, build the app image once under the session's tag; if it
-    cannot be built, every Docker test skips (fails under CI=true) with the reason."""
-    if item.get_closest_marker("docker") is None:
-        return
+def ensure_app_image() -> None:
+    """Build the app image once under the session's tag, after giving the build the host's CA;
+    when it cannot be built, skip (fail under CI=true) with the reason, in every Docker test."""
     require_docker()
     if not _app_image:
         from devtools.compose_stack import standin_env
@@ -73,6 +73,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if running_in_ci():
             pytest.fail(f"CI=true but {_app_image['problem']}", pytrace=False)
         pytest.skip(_app_image["problem"])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("docker") is not None or fixtures & IMAGE_FIXTURES:
+        ensure_app_image()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -98,7 +104,7 @@ def native_stack() -> Iterator[NativeStack]:
 @pytest.fixture(scope="session")
 def compose_stack() -> Iterator[ComposeStack]:
     """`docker compose up --build --wait` of docker-compose.yml on a free 127.0.0.1 port."""
-    require_docker()
+    ensure_app_image()  # also when a test asks for it by name (getfixturevalue)
     from devtools.compose_stack import ComposeStack
 
     with ComposeStack(env=TEST_APP_ENV, name="session") as stack:
