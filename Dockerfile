@@ -1,5 +1,6 @@
 # wsgi-stack app image: gunicorn serving app.wsgi:app as an unprivileged user.
-# Build: docker build -t wsgi-stack-app . (the classic builder is enough: no BuildKit features).
+# Build: docker build -t wsgi-stack-app . (the classic builder is enough: no BuildKit features);
+# behind a TLS-intercepting proxy run `make build-certs` first (certs/README.md; `make up` does).
 # PYTHON_IMAGE picks the base; CI passes a locally built stand-in (local/python:3.11-bookworm).
 ARG PYTHON_IMAGE=python:3.12-slim
 
