@@ -103,7 +103,10 @@ def test_nginx_waits_for_a_healthy_app_and_both_have_healthchecks_without_curl()
 
 def test_nginx_is_published_on_loopback_by_default_on_8080() -> None:
     nginx = compose()["services"]["nginx"]
-    assert nginx["ports"] == ["${HTTP_BIND:-127.0.0.1}:${HTTP_PORT:-8080}:8080"]
+    assert nginx["ports"] == [
+        "${HTTP_BIND:-127.0.0.1}:${HTTP_PORT:-8080}:8080",
+        "${HTTP_BIND:-127.0.0.1}:${HTTPS_PORT:-8443}:8443",
+    ]
     assert "container_name" not in nginx
 
 
