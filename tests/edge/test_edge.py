@@ -212,3 +212,22 @@ def test_the_example_pages_need_no_inline_script_or_style(edge: Edge) -> None:
         body = https(edge, path, headers).body.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), path
         assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", body), path
+
+
+# --- secrets ---------------------------------------------------------------------------------
+def test_compose_hands_the_key_to_nginx_as_a_read_only_file_never_in_the_environment(
+    compose_edge: Edge,
+) -> None:
+    stack = compose_edge.extra["compose"]
+    key_lines = [
+        line for line in compose_edge.certs.key.read_text().splitlines() if "-" not in line
+    ]
+    for service in ("nginx", "app"):
+        env = stack.inspect(stack.container_ids(service)[0])["Config"]["Env"] or []
+        for item in env:
+            assert "PRIVATE KEY" not in item and not any(line in item for line in key_lines), item
+    nginx = stack.inspect(stack.container_ids("nginx")[0])
+    mounts = {mount["Destination"]: mount for mount in nginx["Mounts"]}
+    for name, path in (("tls_cert", compose_edge.certs.cert), ("tls_key", compose_edge.certs.key)):
+        mount = mounts[f"/run/secrets/{name}"]
+        assert mount["Source"] == str(path) and mount["RW"] is False, mount
