@@ -154,7 +154,7 @@ def compose_edge(edge_certs: LocalCerts) -> Iterator[Edge]:
         )
 
 
-@pytest.fixture(params=["native", "compose"])
+@pytest.fixture(params=["native", pytest.param("compose", marks=pytest.mark.docker)])
 def edge(request: pytest.FixtureRequest) -> Edge:
     fixture = "native_edge" if request.param == "native" else "compose_edge"
     value: Edge = request.getfixturevalue(fixture)

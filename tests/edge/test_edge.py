@@ -215,6 +215,7 @@ def test_the_example_pages_need_no_inline_script_or_style(edge: Edge) -> None:
 
 
 # --- secrets ---------------------------------------------------------------------------------
+@pytest.mark.docker
 def test_compose_hands_the_key_to_nginx_as_a_read_only_file_never_in_the_environment(
     compose_edge: Edge,
 ) -> None:

@@ -80,6 +80,21 @@ def test_redirect_port_is_left_out_for_443(tmp_path: Path, pem_files: dict[str, 
     assert "return 308 https://$host:8443$request_uri;" in on_8443
 
 
+def test_ocsp_stapling_is_on_by_default_only_for_a_chain(
+    tmp_path: Path, pem_files: dict[str, str]
+) -> None:
+    _, _, leaf_only = render(tmp_path, **pem_files)
+    assert "ssl_stapling" not in leaf_only
+    cert = Path(pem_files["TLS_CERT_PATH"])
+    cert.write_text(cert.read_text() * 2)
+    _, _, chain = render(tmp_path, **pem_files)
+    assert "ssl_stapling on;" in chain and "ssl_stapling_verify on;" in chain
+    _, _, refused = render(tmp_path, TLS_STAPLING="off", **pem_files)
+    assert "ssl_stapling" not in refused
+    done, _, _ = render(tmp_path, TLS_STAPLING="yes", **pem_files)
+    assert done.returncode == 64 and "TLS_STAPLING must be auto, on or off" in done.stderr
+
+
 def test_trusted_proxies_and_rate_limit_are_rendered(tmp_path: Path) -> None:
     done, http_conf, server_conf = render(
         tmp_path,

@@ -14,7 +14,7 @@ cert="${TLS_CERT_PATH:-/run/secrets/tls_cert}"
 key="${TLS_KEY_PATH:-/run/secrets/tls_key}"
 tls_listen="${TLS_LISTEN:-8443}"
 redirect_port="${TLS_REDIRECT_PORT:-443}"
-stapling="${TLS_STAPLING:-off}"
+stapling="${TLS_STAPLING:-auto}"
 hsts_max_age="${HSTS_MAX_AGE:-31536000}"
 rate="${API_RATE_LIMIT:-off}"
 burst="${API_RATE_BURST:-20}"
@@ -162,12 +162,22 @@ tls_listen_line() { # address [extra flags]
             fi
             echo "ssl_certificate $cert;"
             echo "ssl_certificate_key $key;"
+            # OCSP stapling needs the issuer's certificate: on by default when the file holds
+            # a chain (a certificate without an OCSP URL only makes nginx log a warning).
             case "$stapling" in
-                off) ;;
-                # Needs the issuer in the certificate file (a full chain) and an OCSP URL in it.
-                on) echo "ssl_stapling on;" && echo "ssl_stapling_verify on;" ;;
-                *) fail "TLS_STAPLING must be on or off, got '$stapling'" ;;
+                auto)
+                    stapling=off
+                    if [ "$(grep -c 'BEGIN CERTIFICATE' "$cert")" -ge 2 ]; then
+                        stapling=on
+                    fi
+                    ;;
+                on | off) ;;
+                *) fail "TLS_STAPLING must be auto, on or off, got '$stapling'" ;;
             esac
+            if [ "$stapling" = on ]; then
+                echo "ssl_stapling on;"
+                echo "ssl_stapling_verify on;"
+            fi
             suffix=":$redirect_port"
             if [ "$redirect_port" = 443 ]; then
                 suffix=""
