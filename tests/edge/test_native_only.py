@@ -1,5 +1,5 @@
-"""Edge behaviour checked on the native stack only: the defaults with no edge settings, the
-PROXY protocol listener, and `make stack` (the CLI) serving HTTPS."""
+"""Edge behaviour checked on the native stack only: the PROXY protocol listener, and
+`make stack` (the CLI) serving HTTPS."""
 
 from __future__ import annotations
 
@@ -21,19 +21,6 @@ from tests.support.prereqs import require_executable
 
 pytestmark = pytest.mark.nginx
 REPO = Path(__file__).resolve().parents[2]
-
-
-def test_defaults_serve_plain_http_without_hsts_or_trusted_proxies(native_stack: Any) -> None:
-    """TLS off, no proxy trusted: the stack every other test uses behaves as before."""
-    page = fetch(native_stack.port, "/")
-    assert page.status == 200 and page.header("Strict-Transport-Security") is None
-    assert page.header("Content-Security-Policy")
-    spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    assert environ_of(fetch(native_stack.port, "/_diag/environ", headers=spoofed))[
-        "REMOTE_ADDR"
-    ] == ("127.0.0.1")
-    links = json.loads(fetch(native_stack.port, "/_diag/links", headers=spoofed).body)
-    assert links["external"].startswith("http://"), links
 
 
 @pytest.fixture(scope="module")

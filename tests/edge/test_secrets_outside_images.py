@@ -30,3 +30,21 @@ def test_secrets_folder_is_outside_the_build_context_and_git() -> None:
     assert dockerignore[[line.strip() for line in dockerignore].index("*")] == "*"
     assert not any(line.strip().startswith("!secrets") for line in dockerignore)
     assert "secrets/" in (REPO / ".gitignore").read_text().splitlines()
+
+
+def test_compose_and_kubernetes_put_the_key_where_edge_setup_reads_it() -> None:
+    import yaml
+
+    script = (REPO / "nginx" / "snippets" / "edge-setup.sh").read_text()
+    assert 'cert="${TLS_CERT_PATH:-/run/secrets/tls_cert}"' in script
+    assert 'key="${TLS_KEY_PATH:-/run/secrets/tls_key}"' in script
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert set(compose["services"]["nginx"]["secrets"]) == {"tls_cert", "tls_key"}
+    assert set(compose["secrets"]) >= {"tls_cert", "tls_key"}
+    deployment = yaml.safe_load((REPO / "deploy/k8s/base/nginx-deployment.yaml").read_text())
+    spec = deployment["spec"]["template"]["spec"]
+    (volume,) = [v for v in spec["volumes"] if v["name"] == "tls"]
+    assert {item["path"] for item in volume["secret"]["items"]} == {"tls_cert", "tls_key"}
+    (nginx,) = [c for c in spec["containers"] if c["name"] == "nginx"]
+    (mount,) = [m for m in nginx["volumeMounts"] if m["name"] == "tls"]
+    assert mount["mountPath"] == "/run/secrets" and mount["readOnly"] is True
