@@ -15,12 +15,13 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from devtools.certs import LocalCerts
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETUP_SCRIPT = REPO_ROOT / "nginx" / "snippets" / "edge-setup.sh"
 HOST = "127.0.0.1"
-DEFAULT_CERTS = LocalCerts(REPO_ROOT / "secrets")
+# Where `make certs` (devtools/certs.py) writes; spelled out here so that the native stack does
+# not need the cryptography package.
+DEFAULT_CERT = REPO_ROOT / "secrets" / "tls.crt"
+DEFAULT_KEY = REPO_ROOT / "secrets" / "tls.key"
 
 
 class EdgeSetupError(RuntimeError):
@@ -37,8 +38,8 @@ def native_edge_environ(tmp_dir: Path, env: Mapping[str, str]) -> dict[str, str]
             "EDGE_OUT_DIR": str(tmp_dir / "edge"),
             "TLS_LISTEN": f"{HOST}:{tls_port}",
             "TLS_REDIRECT_PORT": env.get("TLS_REDIRECT_PORT", tls_port),
-            "TLS_CERT_PATH": env.get("TLS_CERT_FILE", str(DEFAULT_CERTS.cert)),
-            "TLS_KEY_PATH": env.get("TLS_KEY_FILE", str(DEFAULT_CERTS.key)),
+            "TLS_CERT_PATH": env.get("TLS_CERT_FILE", str(DEFAULT_CERT)),
+            "TLS_KEY_PATH": env.get("TLS_KEY_FILE", str(DEFAULT_KEY)),
             "PROXY_PROTOCOL_LISTEN": f"{HOST}:{proxy_protocol_port}",
             "ACME_WEBROOT": str(tmp_dir / "acme"),
         }

@@ -37,6 +37,15 @@ def test_server_certificate_is_signed_by_the_ca_for_every_default_name(tmp_path:
     )
 
 
+def test_native_stack_defaults_to_the_files_make_certs_writes() -> None:
+    from devtools.certs import DEFAULT_DIR, LocalCerts
+    from devtools.edge import DEFAULT_CERT, DEFAULT_KEY
+
+    made = LocalCerts(DEFAULT_DIR)
+    assert made.cert == DEFAULT_CERT
+    assert made.key == DEFAULT_KEY
+
+
 def test_keys_match_and_only_the_ca_key_is_private_to_its_owner(tmp_path: Path) -> None:
     certs, _ = make_local_certs(tmp_path / "s")
     assert mode(certs.directory) == 0o700
