@@ -48,7 +48,6 @@ whole_number TLS_REDIRECT_PORT "$redirect_port"
 listen_address TLS_LISTEN "$tls_listen"
 listen_address PROXY_PROTOCOL_LISTEN "$proxy_protocol_listen"
 listen_address PROXY_PROTOCOL_TLS_LISTEN "$proxy_protocol_tls_listen"
-# nginx's own rate syntax: requests per second or per minute.
 # Off by default: load tests and offices behind one NAT address look like one client; the right
 # number depends on the API (docs/edge.md). nginx's own rate syntax: per second or per minute.
 if [ "$rate" != off ]; then
