@@ -117,3 +117,7 @@ new-service: $(VENV)/.installed-lint ## Copy this template: make new-service NAM
 
 clean: ## Remove the venv, caches and run output
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache bench/results loadtests/results
+
+.PHONY: certs
+certs: $(STAMP) ## Local CA + certificate for localhost and the compose names into secrets/ (docs/edge.md)
+	$(BIN)/python -m devtools.certs $(if $(NAMES),$(foreach n,$(NAMES),--name $(n)))

@@ -90,6 +90,7 @@ class ComposeStack:
             {
                 "HTTP_BIND": HOST,
                 "HTTP_PORT": str(self.port),
+                "HTTPS_PORT": str(free_port()),
                 "LOCUST_WEB_PORT": str(free_port()),
             }
         )

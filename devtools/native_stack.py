@@ -39,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from devtools.edge import render_native_edge
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = REPO_ROOT / "nginx"
 STATIC_DIR = REPO_ROOT / "app" / "static"
@@ -345,6 +347,7 @@ class NativeStack:
         shutil.copy(system_mime, target / "mime.types")
         tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "body-limit.conf").write_text(f"client_max_body_size {self.max_content_length};\n")
+        render_native_edge(tmp, {**os.environ, **self.app_env}, find_nginx())
 
         replacements = {
             "/etc/nginx/": f"{target}/",

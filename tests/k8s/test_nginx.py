@@ -9,6 +9,7 @@ runs the local nginx on the Kubernetes form, to show the upstream works without 
 from __future__ import annotations
 
 import http.server
+import os
 import re
 import shutil
 import subprocess
@@ -104,11 +105,16 @@ def test_every_include_and_alias_points_at_a_file_the_pod_has(base_objects: Obje
     files = mounted_files(base_objects)
     mount_paths = {m["mountPath"] for m in nginx_container(base_objects)["volumeMounts"]}
     # Provided by the image, or written at start by entrypoint.sh into the /tmp volume.
-    from_elsewhere = {"/etc/nginx/mime.types", "/tmp/nginx/body-limit.conf"}
+    from_elsewhere = {
+        "/etc/nginx/mime.types",
+        "/tmp/nginx/body-limit.conf",
+        "/tmp/nginx/edge/http.conf",
+        "/tmp/nginx/edge/server.conf",
+    }
     for text in files.values():
         for path in re.findall(r"^\s*include\s+([^;]+);", text, re.MULTILINE):
             if path in from_elsewhere:
-                assert path != "/tmp/nginx/body-limit.conf" or "/tmp" in mount_paths
+                assert not path.startswith("/tmp/nginx/") or "/tmp" in mount_paths
                 continue
             pattern = re.escape(path).replace(r"\*", "[^/]*")
             assert any(re.fullmatch(pattern, f) for f in files), f"include {path}: not mounted"
@@ -155,7 +161,8 @@ def test_nginx_listens_where_the_pod_and_compose_say(base_objects: Objects) -> N
     (port,) = nginx_container(base_objects)["ports"]
     assert {port["containerPort"]} == listen
     compose_ports = compose_file()["services"]["nginx"]["ports"]
-    assert all(str(p).endswith(f":{port['containerPort']}") for p in compose_ports)
+    # The plain-HTTP port; the other one is HTTPS (8443), open only with TLS_MODE=files.
+    assert str(compose_ports[0]).endswith(f":{port['containerPort']}")
 
 
 def test_nginx_probes_ask_its_own_health_location(base_objects: Objects) -> None:
@@ -233,6 +240,7 @@ def test_local_nginx_proxies_with_the_kubernetes_site_form(
     """The pod's files, relocated into a temp dir, with `app:8000` pointed at a local server:
     requests reach it through the named upstream, with no resolver configured."""
     nginx = require_executable("nginx")
+    from devtools.edge import render_native_edge
     from devtools.native_stack import free_port, http_status
 
     port = free_port()
@@ -256,6 +264,7 @@ def test_local_nginx_proxies_with_the_kubernetes_site_form(
     shutil.copy(mime_types, tmp_path / "etc" / "mime.types")
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "body-limit.conf").write_text("client_max_body_size 1m;\n")
+    render_native_edge(tmp_path / "run", {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, nginx)
     argv = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "etc" / "nginx.conf")]
     checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr

@@ -75,6 +75,7 @@ def load_profile() -> Iterator[LoadProfile]:
             "LOCUST_IMAGE": f"{project}-locust:test",
             "HTTP_BIND": "127.0.0.1",
             "HTTP_PORT": str(free_port()),
+            "HTTPS_PORT": str(free_port()),
             "LOCUST_WEB_PORT": str(web_port),
             # Keep the containers' share of this shared machine small.
             "WEB_CONCURRENCY": "2",

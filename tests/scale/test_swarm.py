@@ -55,6 +55,7 @@ def test_swarm_rolling_update_under_load_fails_no_request() -> None:
 
     port = free_port()
     env = {**standin_env(), "APP_REPLICAS": str(REPLICAS), "HTTP_PORT": str(port)}
+    env["HTTPS_PORT"] = str(free_port())
     stack = f"scale-{uuid.uuid4().hex[:8]}"
     state = swarm.swarm_state()
     assert state in {"inactive", "active"}, f"this engine's swarm is {state}"

@@ -16,6 +16,7 @@ SECURITY_HEADERS: dict[str, str | None] = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": None,  # any value: the policy is the site's choice, its presence is not
+    "Content-Security-Policy": None,  # its directives are checked in tests/edge
 }
 
 # Text that gives away software versions or internals.

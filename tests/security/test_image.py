@@ -27,10 +27,12 @@ REPO = Path(__file__).resolve().parents[2]
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----")
 SECRET_ENV = re.compile(r"(?i)(pass(word)?|secret|token|api_?key|pip_cert|ca_bundle|cert_file)")
 # Paths that must never be in any layer: the build-time CA folder, the builder's combined bundle,
-# local settings, the repository itself.
+# local settings, the repository itself, local TLS keys.
 FORBIDDEN_PATHS = re.compile(
     r"^(\./)?((srv|tmp|app|opt)/)?certs/|tmp/ca-bundle\.pem$|host-ca-bundle\.crt$"
     r"|(^|/)\.env$|(^|/)\.git/"
+    # `make certs` output and TLS keys: they reach nginx as compose secrets, never an image.
+    r"|(^|/)secrets/|(^|/)(tls|local-ca)\.key$"
 )
 
 

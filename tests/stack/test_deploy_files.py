@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.edge import render_native_edge
 from tests.support.prereqs import require_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +104,10 @@ def test_nginx_waits_for_a_healthy_app_and_both_have_healthchecks_without_curl()
 
 def test_nginx_is_published_on_loopback_by_default_on_8080() -> None:
     nginx = compose()["services"]["nginx"]
-    assert nginx["ports"] == ["${HTTP_BIND:-127.0.0.1}:${HTTP_PORT:-8080}:8080"]
+    assert nginx["ports"] == [
+        "${HTTP_BIND:-127.0.0.1}:${HTTP_PORT:-8080}:8080",
+        "${HTTP_BIND:-127.0.0.1}:${HTTPS_PORT:-8443}:8443",
+    ]
     assert "container_name" not in nginx
 
 
@@ -188,13 +192,18 @@ def test_proxy_retries_idempotent_requests_on_the_next_replica() -> None:
     assert "non_idempotent" not in proxy
 
 
+def edge_setup_from_repo(entrypoint: str) -> str:
+    """The entrypoint with the edge settings script (nginx/snippets) read from the checkout."""
+    return entrypoint.replace("/etc/nginx/snippets/", f"{NGINX_DIR}/snippets/")
+
+
 def test_nginx_entrypoint_renders_the_body_limit_and_execs_the_command(tmp_path: Path) -> None:
     require_executable("sh")
     script = (NGINX_DIR / "entrypoint.sh").read_text()
     # Run it against a scratch directory instead of /tmp/nginx.
     scratch = tmp_path / "nginx"
     local = tmp_path / "entrypoint.sh"
-    local.write_text(script.replace("/tmp/nginx", str(scratch)))
+    local.write_text(edge_setup_from_repo(script.replace("/tmp/nginx", str(scratch))))
     env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "12345"}
     # `exec` keeps the pid: the command prints its own pid, the parent knows the script's.
     proc = subprocess.Popen(
@@ -209,7 +218,8 @@ def test_nginx_entrypoint_renders_the_body_limit_and_execs_the_command(tmp_path:
 def test_nginx_entrypoint_refuses_a_body_limit_that_is_not_a_number(tmp_path: Path) -> None:
     require_executable("sh")
     local = tmp_path / "entrypoint.sh"
-    local.write_text((NGINX_DIR / "entrypoint.sh").read_text().replace("/tmp/nginx", str(tmp_path)))
+    script = (NGINX_DIR / "entrypoint.sh").read_text().replace("/tmp/nginx", str(tmp_path))
+    local.write_text(edge_setup_from_repo(script))
     env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "10m"}
     done = subprocess.run(["sh", str(local), "true"], env=env, capture_output=True, text=True)
     assert done.returncode != 0
@@ -226,6 +236,7 @@ def test_docker_form_of_the_config_passes_nginx_t_on_the_installed_nginx(tmp_pat
     runtime = tmp_path / "run"
     runtime.mkdir()
     (runtime / "body-limit.conf").write_text("client_max_body_size 1m;\n")
+    render_native_edge(runtime, {"PATH": os.environ["PATH"]}, nginx)
     static = tmp_path / "static"
     static.mkdir()
     for path in target.rglob("*.conf"):

@@ -15,5 +15,6 @@ esac
 mkdir -p /tmp/nginx
 # Same number as the app's MAX_CONTENT_LENGTH: nginx answers 413 before the body reaches gunicorn.
 printf 'client_max_body_size %s;\n' "$limit" >/tmp/nginx/body-limit.conf
+EDGE_OUT_DIR=/tmp/nginx/edge sh /etc/nginx/snippets/edge-setup.sh
 
 exec "$@"
