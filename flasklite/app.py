@@ -87,6 +87,8 @@ class Flask(AppBase):
     def preprocess_request(self) -> Any:
         """URL value preprocessors, then before-request functions, app-wide scope first; the
         first value that is not None becomes the response and the view is skipped."""
+        if not (self.before_request_funcs or self.url_value_preprocessors):
+            return None  # nothing registered: the common case costs one check
         ctx = self._request_ctx()
         scopes = self.scopes_for(ctx.endpoint)
         rule, args, _ = ctx.match_result()
@@ -190,9 +192,10 @@ class Flask(AppBase):
         """After-request functions, innermost scope and newest first; each returns the response.
         (Seam: a session is saved here, after them, when the request opened one.)"""
         ctx = self._request_ctx()
-        for scope in reversed(self.scopes_for(ctx.endpoint)):
-            for hook in reversed(self.after_request_funcs.get(scope, ())):
-                response = self.ensure_sync(hook)(response)
+        if self.after_request_funcs:
+            for scope in reversed(self.scopes_for(ctx.endpoint)):
+                for hook in reversed(self.after_request_funcs.get(scope, ())):
+                    response = self.ensure_sync(hook)(response)
         if ctx.session is not None:
             self.save_session(ctx, response)
         return response

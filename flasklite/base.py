@@ -25,7 +25,14 @@ from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
 from .helpers import JSONProvider, get_root_path
 from .logging import create_logger
-from .routing import ExactPaths, Rule, exact_paths, wsgi_path_text
+from .routing import (
+    ExactPaths,
+    PatternRoutes,
+    Rule,
+    exact_paths,
+    pattern_routes,
+    wsgi_path_text,
+)
 from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
 from .templating import create_jinja_environment
 from .wrappers import Request, Response
@@ -90,8 +97,9 @@ class AppBase(Scaffold):
         #: Per-extension state, as in Flask (``app.extensions["name"] = ...``).
         self.extensions: dict[str, Any] = {}
         self.url_map = self.url_map_class()
-        #: Rules found by exact path, before werkzeug's matcher (see ``routing.py``).
+        #: Rules found by exact path, then by shape, before werkzeug's matcher (``routing.py``).
         self.exact_routes: ExactPaths = {}
+        self.shape_routes: PatternRoutes | None = None  # built on first use
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.template_filters: dict[str, Callable[..., Any]] = {}
         self.template_globals: dict[str, Any] = {}
@@ -211,6 +219,7 @@ class AppBase(Scaffold):
         if view_func is not None:
             self.view_functions[endpoint] = view_func
         self.exact_routes = exact_paths(self.url_map)
+        self.shape_routes = None
 
     @setup_step
     def teardown_appcontext(self, f: F) -> F:
@@ -246,6 +255,11 @@ class AppBase(Scaffold):
         return _registering(self.add_template_test, name)
 
     # -- services the request flow uses ---------------------------------------------------------
+
+    def build_shape_routes(self) -> PatternRoutes:
+        """The table of rules with converters matched by shape (once, when serving starts)."""
+        self.shape_routes = pattern_routes(self.url_map)
+        return self.shape_routes
 
     def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""
