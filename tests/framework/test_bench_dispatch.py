@@ -51,11 +51,7 @@ def test_bench_refuses_a_contender_that_answers_differently(
 
 
 def test_a_peer_that_answers_differently_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = dispatch.make_falcon
-
     def wrong_falcon(template_dir: str):  # type: ignore[no-untyped-def]
-        app = original(template_dir)
-
         def lying(environ, start_response):  # type: ignore[no-untyped-def]
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"id": 0}']
