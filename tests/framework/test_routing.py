@@ -216,7 +216,9 @@ SHAPE_PATHS = [
 def test_shape_routes_agree_with_werkzeug_matcher(make_app: AppFactory) -> None:
     app = _shape_rich_app(make_app)
     taken = {
-        route.rule.endpoint for routes in app.build_shape_routes().buckets.values() for route in routes
+        route.rule.endpoint
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
     }
     # The table is used (not empty) and keeps out every rule another rule could shadow.
     assert {
