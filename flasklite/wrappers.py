@@ -270,7 +270,18 @@ class Response(WerkzeugResponse):
             chosen = self.default_mimetype if mimetype is None else mimetype
             if chosen is not None:
                 content_type = content_type_of(chosen)
-        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
+        kind = type(response)
+        if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+            # What set_data does: the body as one bytes chunk, and its Content-Length.
+            super().__init__(None, status, headers, mimetype, content_type, direct_passthrough)
+            data = response.encode() if kind is str else response
+            self.response = [data]
+            if headers is None:  # fresh headers: nothing to replace
+                self.headers.add("Content-Length", str(len(data)))
+            else:
+                self.headers["Content-Length"] = str(len(data))
+        else:
+            super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
         self.has_close_callbacks = False
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
@@ -308,6 +319,16 @@ class Response(WerkzeugResponse):
 
 
 _plain_senders: dict[type[Any], bool] = {}
+_plain_storers: dict[type[Any], bool] = {}
+
+
+def _stores_bodies_plainly(cls: type[Response]) -> bool:
+    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length."""
+    verdict = _plain_storers.get(cls)
+    if verdict is None:
+        same = cls.set_data is WerkzeugResponse.set_data
+        verdict = _plain_storers[cls] = same and cls.automatically_set_content_length is True
+    return verdict
 
 
 def _sends_as_is(cls: type[Response]) -> bool:
