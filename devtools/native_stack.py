@@ -53,8 +53,8 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 25.0
 
 # What the Docker form of the site says and what the native form says instead.
-_DOCKER_RESOLVER = re.compile(r"^\s*resolver(_timeout)?\s[^;]*;\s*$", re.MULTILINE)
-_DOCKER_UPSTREAM = re.compile(r"^(\s*)set \$app_upstream http://app:8000;\s*$", re.MULTILINE)
+# (The upstream include is relocated with the other /tmp/nginx/ paths; its file is written here.)
+_DOCKER_UPSTREAM = re.compile(r"^\s*include \S+/upstream\.conf;\s*$", re.MULTILINE)
 _DOCKER_LISTEN = re.compile(r"^(\s*)listen 8080 default_server;\s*$", re.MULTILINE)
 _USER_LINE = re.compile(r"^user\s+[^;]+;\s*$", re.MULTILINE)
 
@@ -137,7 +137,8 @@ class NativeStack:
     (``WEB_CONCURRENCY``, ``GUNICORN_*``); both win over the defaults here. ``url_prefix`` (e.g.
     ``"/prefix"``) also mounts the app under that path, nginx stripping it and sending
     ``X-Forwarded-Prefix``. ``nginx_directives`` replaces the value of directives in the rendered
-    config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts.
+    config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts; ``nginx_env``
+    is the environment nginx/entrypoint.sh renders from (``NGINX_APP_CONNS_PER_REPLICA``, ...).
     ``wsgi_app`` is the gunicorn target, ``app.wsgi:app`` unless a benchmark wants another.
     """
 
@@ -150,6 +151,7 @@ class NativeStack:
         url_prefix: str | None = None,
         *,
         nginx_directives: Mapping[str, str] | None = None,
+        nginx_env: Mapping[str, str] | None = None,
         wsgi_app: str = "app.wsgi:app",
         run_dir: Path | str | None = None,
     ) -> None:
@@ -163,6 +165,7 @@ class NativeStack:
         self.replicas = replicas
         self.url_prefix = url_prefix
         self.nginx_directives = dict(nginx_directives or {})
+        self.nginx_env = dict(nginx_env or {})
         self.wsgi_app = wsgi_app
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="wsgi-stack-native-"))
@@ -344,7 +347,7 @@ class NativeStack:
             raise StackError("/etc/nginx/mime.types is missing; install nginx-light")
         shutil.copy(system_mime, target / "mime.types")
         tmp.mkdir(parents=True, exist_ok=True)
-        (tmp / "body-limit.conf").write_text(f"client_max_body_size {self.max_content_length};\n")
+        self._render_entrypoint_files(tmp)
 
         replacements = {
             "/etc/nginx/": f"{target}/",
@@ -363,11 +366,35 @@ class NativeStack:
         main_text = _USER_LINE.sub("", main.read_text())
         main_text = self._user_line() + "\n" + main_text
         main.write_text(self._apply_directives(main_text))
+        (tmp / "upstream.conf").write_text(self._native_upstream())
         site = target / "conf.d" / "default.conf"
         site.write_text(self._apply_directives(self._native_site(site.read_text(), target)))
         for path in (target / "snippets").glob("*.conf"):
             path.write_text(self._apply_directives(path.read_text()))
         return main
+
+    def _render_entrypoint_files(self, tmp: Path) -> None:
+        """Run the container's own entrypoint (with ``true`` as the command) so the body limit
+        and the capacity limits are rendered by the same code as in Docker."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "APP_MAX_CONTENT_LENGTH": self.max_content_length,
+            "NGINX_RUN_DIR": str(tmp),
+            "NGINX_APP_REPLICAS": str(self.replicas),
+        }
+        env.update({k: v for k, v in os.environ.items() if k.startswith("NGINX_")})
+        env.update(self.nginx_env)
+        env.pop("NGINX_APP_UPSTREAM", None)  # the upstream here is the loopback block below
+        env["NGINX_RUN_DIR"] = str(tmp)
+        done = subprocess.run(
+            ["sh", str(NGINX_DIR / "entrypoint.sh"), "true"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if done.returncode != 0:
+            raise StackError(f"nginx/entrypoint.sh failed:\n{done.stderr}")
 
     @staticmethod
     def _user_line() -> str:
@@ -378,29 +405,32 @@ class NativeStack:
             return f"user {getpass.getuser()};"
         return "# user: not root, nginx keeps running as the current user"
 
-    def _native_site(self, docker_site: str, target: Path) -> str:
+    def _native_upstream(self) -> str:
         lines = ["upstream wsgi_app {"]
         # A replica that refuses a connection is skipped for 2 s, then tried again.
         lines += [
             f"    server {HOST}:{port} max_fails=1 fail_timeout=2s;" for port in self.gunicorn_ports
         ]
-        # Idle connections nginx keeps open to the replicas and reuses (the Docker form's
-        # resolver-based upstream cannot). keepalive_timeout stays below gunicorn's keepalive
-        # (75 s) so that nginx, not gunicorn, closes idle ones.
-        lines += ["    keepalive 16;", "    keepalive_timeout 60s;", "}", ""]
-        upstream = "\n".join(lines)
-        site, resolvers = _DOCKER_RESOLVER.subn("", docker_site)
-        site, upstreams = _DOCKER_UPSTREAM.subn(r"\1set $app_upstream http://wsgi_app;", site)
-        site, listens = _DOCKER_LISTEN.subn(rf"\1listen {HOST}:{self.port} default_server;", site)
-        if (resolvers, upstreams, listens) != (2, 1, 1):
+        # Idle connections nginx keeps open to the replicas and reuses, as the Docker form's
+        # rendered upstream does. keepalive_timeout stays below gunicorn's keepalive (75 s) so
+        # that nginx, not gunicorn, closes idle ones.
+        lines += ["    keepalive 32;", "    keepalive_timeout 60s;", "}", ""]
+        return "\n".join(lines)
+
+    def _native_site(self, docker_site: str, target: Path) -> str:
+        upstreams = len(_DOCKER_UPSTREAM.findall(docker_site))
+        site, listens = _DOCKER_LISTEN.subn(
+            rf"\1listen {HOST}:{self.port} default_server;", docker_site
+        )
+        if (upstreams, listens) != (1, 1):
             raise StackError(
-                "nginx/conf.d/default.conf no longer has the resolver, `set $app_upstream "
-                "http://app:8000;` and `listen 8080 default_server;` lines this tool rewrites"
+                "nginx/conf.d/default.conf no longer has the `include /tmp/nginx/upstream.conf;` "
+                "and `listen 8080 default_server;` lines this tool rewrites"
             )
         if self.url_prefix:
             closing = site.rstrip().rfind("}")
             site = site[:closing] + self._prefix_locations(target) + site[closing:]
-        return upstream + site
+        return site
 
     def _prefix_locations(self, target: Path) -> str:
         prefix = self.url_prefix or ""

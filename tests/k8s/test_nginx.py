@@ -104,11 +104,12 @@ def test_every_include_and_alias_points_at_a_file_the_pod_has(base_objects: Obje
     files = mounted_files(base_objects)
     mount_paths = {m["mountPath"] for m in nginx_container(base_objects)["volumeMounts"]}
     # Provided by the image, or written at start by entrypoint.sh into the /tmp volume.
-    from_elsewhere = {"/etc/nginx/mime.types", "/tmp/nginx/body-limit.conf"}
+    rendered = {"/tmp/nginx/body-limit.conf", "/tmp/nginx/app-capacity.conf"}
+    from_elsewhere = {"/etc/nginx/mime.types", *rendered}
     for text in files.values():
         for path in re.findall(r"^\s*include\s+([^;]+);", text, re.MULTILINE):
             if path in from_elsewhere:
-                assert path != "/tmp/nginx/body-limit.conf" or "/tmp" in mount_paths
+                assert path not in rendered or "/tmp" in mount_paths
                 continue
             pattern = re.escape(path).replace(r"\*", "[^/]*")
             assert any(re.fullmatch(pattern, f) for f in files), f"include {path}: not mounted"
@@ -119,8 +120,12 @@ def test_every_include_and_alias_points_at_a_file_the_pod_has(base_objects: Obje
 def test_kubernetes_site_differs_from_docker_only_in_the_upstream() -> None:
     docker = directives(DOCKER_SITE.read_text())
     kubernetes = directives(K8S_SITE.read_text())
-    # Docker's form: a resolver and the variable pointing at the service name.
-    docker_rest = [d for d in docker if not d.startswith(("resolver", "set $app_upstream"))]
+    # Docker's form: the upstream rendered at start (nginx/entrypoint.sh) and the variable.
+    docker_rest = [
+        d
+        for d in docker
+        if not d.startswith(("include /tmp/nginx/upstream.conf", "set $app_upstream"))
+    ]
     # Kubernetes' form: an upstream block and the variable pointing at it.
     upstream_end = kubernetes.index("}")
     assert kubernetes[0].startswith("upstream ")
@@ -254,8 +259,15 @@ def test_local_nginx_proxies_with_the_kubernetes_site_form(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     shutil.copy(mime_types, tmp_path / "etc" / "mime.types")
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "body-limit.conf").write_text("client_max_body_size 1m;\n")
+    # The pod's own entrypoint renders the body limit and the capacity limits into /tmp/nginx.
+    rendered = subprocess.run(
+        ["sh", str(tmp_path / "etc" / "entrypoint.sh"), "true"],
+        env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "APP_MAX_CONTENT_LENGTH": "1048576"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert rendered.returncode == 0, rendered.stderr
     argv = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "etc" / "nginx.conf")]
     checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr

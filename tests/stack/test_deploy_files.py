@@ -74,7 +74,7 @@ def test_app_service_is_hardened_and_scalable() -> None:
     assert "/tmp" in app["tmpfs"]
     assert app["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in app["security_opt"]
-    assert app["restart"] == "unless-stopped"
+    assert app["restart"] == "always"  # any exit of gunicorn (PID 1) is restarted
     assert "ports" not in app  # reachable only through nginx
     assert app["environment"]["APP_TRUSTED_PROXY_COUNT"] == "1"
     assert "APP_DEBUG" not in app["environment"]
@@ -172,14 +172,18 @@ def test_dockerignore_keeps_secrets_and_clutter_out_of_the_context() -> None:
 
 
 # --- nginx ---------------------------------------------------------------------------------
-def test_docker_site_resolves_the_app_at_request_time() -> None:
+def test_docker_site_uses_the_upstream_the_entrypoint_renders() -> None:
     site = (NGINX_DIR / "conf.d" / "default.conf").read_text()
     code = "\n".join(line.split("#")[0] for line in site.splitlines())
-    assert re.search(r"resolver 127\.0\.0\.11 valid=\d+s", code)
-    assert "set $app_upstream http://app:8000;" in code
-    assert not re.search(r"^\s*upstream\s", code, re.M)  # a block would pin the addresses
+    # A named upstream (keep-alive to gunicorn), rendered at start by nginx/entrypoint.sh, not a
+    # variable resolved per request (a new connection per request: ephemeral ports run out).
+    assert "include /tmp/nginx/upstream.conf;" in code
+    assert "set $app_upstream http://wsgi_app;" in code
+    assert "resolver" not in code
     snippet = (NGINX_DIR / "snippets" / "site.conf").read_text()
     assert "proxy_pass $app_upstream;" in snippet
+    compose_nginx = compose()["services"]["nginx"]
+    assert compose_nginx["environment"]["NGINX_APP_UPSTREAM"] == "app:8000"
 
 
 def test_proxy_retries_idempotent_requests_on_the_next_replica() -> None:
@@ -218,14 +222,23 @@ def test_nginx_entrypoint_refuses_a_body_limit_that_is_not_a_number(tmp_path: Pa
 
 @pytest.mark.nginx
 def test_docker_form_of_the_config_passes_nginx_t_on_the_installed_nginx(tmp_path: Path) -> None:
-    """The container config, only relocated (resolver and `app:8000` kept), is valid nginx."""
+    """The container config, only relocated, with the files its entrypoint renders for an app
+    name that resolves (`localhost` standing in for `app`), is valid nginx."""
     nginx = require_executable("nginx")
     target = tmp_path / "etc-nginx"
     shutil.copytree(NGINX_DIR, target)
     shutil.copy("/etc/nginx/mime.types", target / "mime.types")
     runtime = tmp_path / "run"
-    runtime.mkdir()
-    (runtime / "body-limit.conf").write_text("client_max_body_size 1m;\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "NGINX_RUN_DIR": str(runtime),
+        "NGINX_APP_UPSTREAM": "localhost:8000",
+        "NGINX_UPSTREAM_MODE": "list",
+    }
+    entrypoint = NGINX_DIR / "entrypoint.sh"
+    rendered = subprocess.run(["sh", str(entrypoint), "true"], env=env, capture_output=True)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "server 127.0.0.1:8000" in (runtime / "upstream.conf").read_text()
     static = tmp_path / "static"
     static.mkdir()
     for path in target.rglob("*.conf"):
