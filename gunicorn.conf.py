@@ -7,13 +7,17 @@ from gunicorn's own defaults carry a one-line reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import json
 import logging
 import math
 import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -237,7 +241,36 @@ def when_ready(server: Any) -> None:
     )
 
 
+# GUNICORN_ORPHAN_TIMEOUT (5 s): how long a worker whose master died may finish its requests.
+orphan_timeout = env_int("GUNICORN_ORPHAN_TIMEOUT", 5)
+
+
+def watch_master(worker: Any, timeout: float, interval: float = 0.2) -> None:
+    """When the master dies (SIGKILL, OOM), stop this worker promptly.
+
+    gunicorn's own check notices within a second, but the worker then keeps the listening socket
+    until it exits, after up to graceful_timeout (20 s): meanwhile the kernel queues new
+    connections nobody accepts and clients hang. Here the listening sockets stop at once (new
+    connections are refused, so nginx moves on or answers 502 in milliseconds), requests in
+    flight get ``timeout`` seconds, then the worker exits so a supervisor can start a new master
+    on the same port.
+    """
+    master = worker.ppid
+    while os.getppid() == master:
+        time.sleep(interval)
+    worker.log.warning("master %s is gone: refusing new connections, exiting", master)
+    for listener in worker.sockets:
+        # OSError: the worker's own shutdown closed it first.
+        with contextlib.suppress(OSError):
+            listener.sock.shutdown(socket.SHUT_RDWR)
+    time.sleep(timeout)
+    os._exit(0)
+
+
 def post_worker_init(worker: Any) -> None:
+    threading.Thread(
+        target=watch_master, args=(worker, orphan_timeout), name="watch-master", daemon=True
+    ).start()
     # Whatever the worker holds once the app is loaded (the master's, with preload_app) lives as
     # long as the worker, so take it out of the cyclic collector's reach. Otherwise the collection
     # at interpreter exit walks all of it, writing to every object and so copying every page

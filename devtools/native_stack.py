@@ -14,8 +14,8 @@ For tests and tools::
         stack.stop_replica(0)
 
 For people: ``python -m devtools.native_stack up`` (``make stack``; port from ``STACK_PORT``,
-default 8080) starts it in the background with its state in ``.run/stack/``, and ``... down``
-(``make stack-down``) stops it.
+default 8080) starts it in the background under a supervisor process that restarts a gunicorn
+master that dies, with its state in ``.run/stack/``; ``... down`` (``make stack-down``) stops it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -140,6 +141,8 @@ class NativeStack:
     config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts; ``nginx_env``
     is the environment nginx/entrypoint.sh renders from (``NGINX_APP_CONNS_PER_REPLICA``, ...).
     ``wsgi_app`` is the gunicorn target, ``app.wsgi:app`` unless a benchmark wants another.
+    ``supervise=True`` restarts a gunicorn master that exits without being asked to (a crash, a
+    SIGKILL), as ``make stack``'s supervisor process does.
     """
 
     def __init__(
@@ -154,6 +157,7 @@ class NativeStack:
         nginx_env: Mapping[str, str] | None = None,
         wsgi_app: str = "app.wsgi:app",
         run_dir: Path | str | None = None,
+        supervise: bool = False,
     ) -> None:
         if replicas < 1:
             raise ValueError("replicas must be at least 1")
@@ -183,6 +187,13 @@ class NativeStack:
         self._nginx: subprocess.Popen[bytes] | None = None
         self._nginx_pid = 0
         self._log_files: list[IO[bytes]] = []
+        # Replicas that should be running: a master that exits while wanted is started again.
+        self._wanted = [False] * replicas
+        self._lock = threading.RLock()
+        self.supervise = supervise
+        self.restarts: list[tuple[int, int]] = []  # (replica, exited master pid), in order
+        self._supervisor: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # --- what callers read ------------------------------------------------------------------
     @property
@@ -236,9 +247,45 @@ class NativeStack:
         except BaseException:
             self.stop()
             raise
+        if self.supervise:
+            self._stopping.clear()
+            self._supervisor = threading.Thread(
+                target=self.supervise_forever, name="native-stack-supervisor", daemon=True
+            )
+            self._supervisor.start()
+
+    def restart_dead_replicas(self) -> list[int]:
+        """Start again every wanted replica whose master has exited; return their indexes."""
+        restarted = []
+        with self._lock:
+            for index, proc in enumerate(self._gunicorn):
+                if not self._wanted[index] or proc is None or proc.poll() is None:
+                    continue
+                self.restarts.append((index, proc.pid))
+                log = self.logs_dir / f"gunicorn-{index}.error.log"
+                with log.open("a") as handle:
+                    handle.write(
+                        f"supervisor: master {proc.pid} exited with {proc.returncode}; restarting\n"
+                    )
+                self._spawn_gunicorn(index)
+                self._wait_gunicorn(index)
+                restarted.append(index)
+        return restarted
+
+    def supervise_forever(self, interval: float = 0.5) -> None:
+        """Restart dead masters until ``stop()`` (the supervisor thread's body)."""
+        while not self._stopping.wait(interval):
+            try:
+                self.restart_dead_replicas()
+            except StackError as exc:  # logged; tried again on the next round
+                print(f"supervisor: {exc}", file=sys.stderr)
 
     def stop(self) -> None:
         """nginx first (so no new requests arrive), then the replicas; idempotent."""
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(START_TIMEOUT + STOP_TIMEOUT)
+            self._supervisor = None
         if self._nginx_pid and pid_alive(self._nginx_pid):
             stop_pid(self._nginx_pid, signal.SIGQUIT)
         if self._nginx is not None:
@@ -252,6 +299,8 @@ class NativeStack:
 
     def stop_replica(self, index: int) -> None:
         """SIGTERM replica ``index``'s gunicorn master and wait until it has drained and exited."""
+        with self._lock:
+            self._wanted[index] = False
         pid = self._gunicorn_pids[index]
         if pid and pid_alive(pid):
             stop_pid(pid, signal.SIGTERM)
@@ -320,6 +369,7 @@ class NativeStack:
         )
         self._gunicorn[index] = proc
         self._gunicorn_pids[index] = proc.pid
+        self._wanted[index] = True
 
     def _wait_gunicorn(self, index: int) -> None:
         port = self.gunicorn_ports[index]
@@ -502,25 +552,74 @@ class NativeStack:
 
 
 def _cli_up(run_dir: Path) -> int:
+    """Start the supervisor process in the background and wait until the stack answers."""
     state_file = run_dir / "state.json"
     if state_file.exists():
         state = json.loads(state_file.read_text())
-        if pid_alive(state["nginx_pid"]):
+        if pid_alive(state.get("supervisor_pid", 0)) and pid_alive(state["nginx_pid"]):
             print(f"already running at {state['url']} (logs in {state['logs_dir']})")
             return 0
         _cli_down(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    supervisor_log = run_dir / "supervisor.log"
+    with supervisor_log.open("ab") as log:
+        # A session of its own: it outlives `make stack` and the terminal.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "devtools.native_stack", "supervise", "--run-dir", str(run_dir)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT * 2
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"native stack failed to start:\n{tail(supervisor_log)}", file=sys.stderr)
+            return 1
+        if state_file.exists():
+            state = json.loads(state_file.read_text())
+            replicas = len(state["gunicorn_pids"])
+            print(f"nginx -> gunicorn x{replicas} at {state['url']}  (logs: {state['logs_dir']})")
+            print("a supervisor restarts gunicorn if it dies; stop it all with `make stack-down`")
+            return 0
+        time.sleep(0.1)
+    stop_pid(proc.pid, signal.SIGTERM)
+    print(f"native stack did not start in time:\n{tail(supervisor_log)}", file=sys.stderr)
+    return 1
+
+
+def _cli_supervise(run_dir: Path) -> int:
+    """The supervisor process: run the stack, restart dead masters, stop it all on SIGTERM."""
     port = int(os.environ.get("STACK_PORT", "8080"))
     replicas = int(os.environ.get("STACK_REPLICAS", "1"))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    state_file = run_dir / "state.json"
     stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
     try:
         stack.start()
     except StackError as exc:
         print(f"native stack failed to start: {exc}", file=sys.stderr)
         return 1
-    state_file.write_text(json.dumps(stack.state(), indent=2) + "\n")
-    print(f"nginx -> gunicorn x{replicas} at {stack.url}  (logs: {stack.logs_dir})")
-    print("stop it with `make stack-down`")
+    try:
+        written: list[int] = []
+        while True:
+            if stack.gunicorn_pids != written:  # first round, and after each restart
+                state = {**stack.state(), "supervisor_pid": os.getpid()}
+                state_file.write_text(json.dumps(state, indent=2) + "\n")
+                written = stack.gunicorn_pids
+            if stopping.wait(0.5):
+                break
+            try:
+                for index in stack.restart_dead_replicas():
+                    print(f"supervisor: restarted gunicorn replica {index}", flush=True)
+            except StackError as exc:
+                print(f"supervisor: {exc}", flush=True)
+    finally:
+        stack.stop()
+        state_file.unlink(missing_ok=True)
     return 0
 
 
@@ -530,12 +629,16 @@ def _cli_down(run_dir: Path) -> int:
         print("no native stack running")
         return 0
     state = json.loads(state_file.read_text())
-    if state.get("nginx_pid"):
+    supervisor = state.get("supervisor_pid", 0)
+    if supervisor and pid_alive(supervisor):
+        # The supervisor stops nginx and gunicorn itself (and removes the state file).
+        stop_pid(supervisor, signal.SIGTERM, timeout=STOP_TIMEOUT * 2)
+    if state.get("nginx_pid") and pid_alive(state["nginx_pid"]):
         stop_pid(state["nginx_pid"], signal.SIGQUIT)
     for pid in state.get("gunicorn_pids", []):
-        if pid:
+        if pid and pid_alive(pid):
             stop_pid(pid, signal.SIGTERM)
-    state_file.unlink()
+    state_file.unlink(missing_ok=True)
     print("native stack stopped")
     return 0
 
@@ -546,11 +649,12 @@ def main(argv: list[str] | None = None) -> int:
         description="nginx + gunicorn on loopback with the repository's own config "
         "(STACK_PORT, default 8080; STACK_REPLICAS, default 1).",
     )
-    parser.add_argument("command", choices=("up", "down"))
+    parser.add_argument("command", choices=("up", "down", "supervise"))
     parser.add_argument("--run-dir", type=Path, default=CLI_RUN_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     run_dir = args.run_dir.resolve()
-    return _cli_up(run_dir) if args.command == "up" else _cli_down(run_dir)
+    commands = {"up": _cli_up, "down": _cli_down, "supervise": _cli_supervise}
+    return commands[args.command](run_dir)
 
 
 if __name__ == "__main__":

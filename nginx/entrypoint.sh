@@ -12,6 +12,7 @@
 #   NGINX_APP_MAX_CONNS            a fixed total instead (0 = per replica x replicas)
 #   NGINX_APP_REPLICAS             replica count when NGINX_APP_UPSTREAM is unset (default 1)
 #   NGINX_PER_CLIENT_CONNS         requests one client address may have in progress (default 100)
+#   NGINX_UPLOADS_PER_CLIENT       of those, requests with a body (default 16)
 #   NGINX_RUN_DIR                  where the rendered files go (/tmp/nginx; the native stack's own)
 set -eu
 
@@ -32,11 +33,13 @@ limit="${APP_MAX_CONTENT_LENGTH:-10485760}"
 per_replica="${NGINX_APP_CONNS_PER_REPLICA:-32}"
 max_conns="${NGINX_APP_MAX_CONNS:-0}"
 per_client="${NGINX_PER_CLIENT_CONNS:-100}"
+uploads_per_client="${NGINX_UPLOADS_PER_CLIENT:-16}"
 interval="${NGINX_UPSTREAM_WATCH_INTERVAL:-2}"
 whole_number APP_MAX_CONTENT_LENGTH "$limit"
 whole_number NGINX_APP_CONNS_PER_REPLICA "$per_replica"
 whole_number NGINX_APP_MAX_CONNS "$max_conns"
 whole_number NGINX_PER_CLIENT_CONNS "$per_client"
+whole_number NGINX_UPLOADS_PER_CLIENT "$uploads_per_client"
 whole_number NGINX_UPSTREAM_WATCH_INTERVAL "$interval"
 
 mkdir -p "$RUN_DIR"
@@ -59,8 +62,9 @@ app_addresses() {
     fi
 }
 
-# Requests let through to the app at once: past this nginx answers 503 + Retry-After at once
-# instead of queueing without bound in gunicorn (see docs/capacity.md, "Shedding load").
+# Requests let through to the app at once (those without a body; see nginx.conf): past this nginx
+# answers 503 + Retry-After at once instead of queueing without bound in gunicorn; and what one
+# client address may have in progress (docs/capacity.md).
 render_capacity() { # replica count
     total=$max_conns
     [ "$total" -gt 0 ] || total=$((per_replica * $1))
@@ -68,6 +72,7 @@ render_capacity() { # replica count
         echo "# Rendered by entrypoint.sh for $1 replica(s): see docs/capacity.md."
         echo "limit_conn wsgi_app_inflight $total;"
         echo "limit_conn wsgi_per_client $per_client;"
+        echo "limit_conn wsgi_uploads_per_client $uploads_per_client;"
     } >"$CAPACITY_CONF.new"
     mv "$CAPACITY_CONF.new" "$CAPACITY_CONF"
 }
