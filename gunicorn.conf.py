@@ -136,8 +136,11 @@ preload_app = env_bool("GUNICORN_PRELOAD", True)
 forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # --- Request limits (first line of defence; nginx has its own) ------------------------------
-limit_request_line = env_int("GUNICORN_LIMIT_REQUEST_LINE", 4094)  # bytes, gunicorn's default
-limit_request_fields = env_int("GUNICORN_LIMIT_REQUEST_FIELDS", 100)  # headers, gunicorn's default
+# Above nginx's own limits (large_client_header_buffers 4 4k: a request line or header line
+# under 4 KB, all headers under 16 KB, so at most ~4,100 header lines), so that what nginx passes
+# is never refused here with gunicorn's HTML 400/431 page; nginx answers the rest with its pages.
+limit_request_line = env_int("GUNICORN_LIMIT_REQUEST_LINE", 8190)  # bytes (gunicorn: 4094)
+limit_request_fields = env_int("GUNICORN_LIMIT_REQUEST_FIELDS", 4200)  # headers (gunicorn: 100)
 limit_request_field_size = env_int("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 8190)  # bytes, default
 
 # --- Control socket -------------------------------------------------------------------------
@@ -177,6 +180,9 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
+HEALTH_CHECK_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 class JsonLogger(Logger):  # type: ignore[misc]
     """gunicorn Logger that writes access lines as JSON instead of a format string.
 
@@ -192,6 +198,12 @@ class JsonLogger(Logger):  # type: ignore[misc]
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.access_log_enabled:
+            return
+        # Health checks come every few seconds from Docker and orchestrators: logged only at
+        # GUNICORN_LOGLEVEL=debug, so they do not drown the requests that matter.
+        if environ.get("PATH_INFO") in HEALTH_CHECK_PATHS and not self.error_log.isEnabledFor(
+            logging.DEBUG
+        ):
             return
         try:
             status = resp.status
