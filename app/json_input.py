@@ -25,14 +25,14 @@ class JsonLimits:
 
     max_bytes: int
     max_depth: int
-    # Separators outside strings (each ``:`` and ``,``): about keys plus array items.
+    # Separators outside strings (each ``:`` and ``,``): an object of n keys has 2n - 1.
     max_members: int
     # Digits and signs of one number: int("9" * 4300) alone costs milliseconds of CPU.
     max_number_chars: int = 24
 
 
 # Small records (an item): a few fields, one level deep, a few hundred bytes in real use.
-RECORD = JsonLimits(max_bytes=16 * 1024, max_depth=4, max_members=64)
+RECORD = JsonLimits(max_bytes=16 * 1024, max_depth=4, max_members=128)
 
 # One token the scanner cares about: a whole string (possessive, so a string without its closing
 # quote is consumed in one pass instead of being rescanned from every quote: linear time), or a

@@ -286,6 +286,29 @@ def master_kill(orphan_timeout: float = 5.0) -> ScenarioResult:
     )
 
 
+def scale_out_and_in(stack: Any, replicas: int = 3) -> ScenarioResult:
+    """Under continuous load, `--scale app=3`, until every replica has answered, then back to
+    one: nginx (its upstream re-rendered and reloaded) spreads the load and loses nothing."""
+    name = f"compose: scale app to {replicas} and back under load"
+    with Load(stack.url, ("/hello", "/api/items"), threads=4, max_seconds=240) as load:
+        load.wait_for(20)
+        scale = ["up", "--detach", "--wait", "--no-recreate", "--scale"]
+        stack.compose(*scale, f"app={replicas}", "app", timeout=300)
+        hosts = {stack.inspect(cid)["Config"]["Hostname"] for cid in stack.container_ids("app")}
+        mark = len(load.outcomes)
+        spread = wait_until(lambda: all(load.served_by(h, mark) for h in hosts), 60, 0.2)
+        stack.compose(*scale, "app=1", "app", timeout=300)
+        load.wait_for(len(load.outcomes) + 100)
+        outcomes = load.stop()
+    failures = [o for o in outcomes if not o.ok]
+    served = sorted({o.served_by or "?" for o in outcomes if o.ok})
+    notes = [f"{len(hosts)} replicas, all served: {spread}; served by {served}"]
+    if failures:
+        notes.append("failures: " + "; ".join(sorted({o.error or str(o.status) for o in failures})))
+    passed = spread and len(hosts) == replicas and not failures
+    return ScenarioResult(name, len(outcomes), len(failures), "0", passed, notes)
+
+
 def container_kill(stack: Any) -> ScenarioResult:
     """Kill the app container two ways. SIGKILL to gunicorn from the host (what a crash or the
     OOM killer does): Docker restarts it (restart: always) and nginx serves again by itself.

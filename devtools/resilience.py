@@ -779,6 +779,19 @@ def compose_rolling_restart() -> ScenarioResult:
     return ScenarioResult(name, len(outcomes), len(failures), "0", not failures, notes)
 
 
+def _capacity(name: str, compose: bool = False) -> Callable[[], ScenarioResult]:
+    """A scenario from devtools/capacity.py (imported late: it builds on this module)."""
+
+    def run() -> ScenarioResult:
+        from devtools import capacity
+
+        scenario = getattr(capacity, name)
+        result: ScenarioResult = capacity.with_compose(scenario) if compose else scenario()
+        return result
+
+    return run
+
+
 SCENARIOS: dict[str, Callable[[], ScenarioResult]] = {
     "worker-sigkill": worker_sigkill,
     "hung-handler": hung_handler,
@@ -786,6 +799,8 @@ SCENARIOS: dict[str, Callable[[], ScenarioResult]] = {
     "app-down": app_down,
     "graceful-sigterm": graceful_sigterm,
     "rolling-restart": rolling_restart,
+    "slow-body-flood": _capacity("slow_body_flood"),
+    "master-kill": _capacity("master_kill"),
 }
 
 
@@ -793,6 +808,11 @@ COMPOSE_SCENARIOS: dict[str, Callable[[], ScenarioResult]] = {
     "compose-app-down": compose_app_down,
     "compose-graceful-stop": compose_graceful_stop,
     "compose-rolling-restart": compose_rolling_restart,
+    "compose-sustained-load": _capacity("sustained_load", compose=True),
+    "compose-amplification": _capacity("amplification_burst", compose=True),
+    "compose-overload-ramp": _capacity("overload_ramp", compose=True),
+    "compose-scale-out-in": _capacity("scale_out_and_in", compose=True),
+    "compose-container-kill": _capacity("container_kill", compose=True),
 }
 
 

@@ -80,8 +80,11 @@ def test_app_service_is_hardened_and_scalable() -> None:
     assert "APP_DEBUG" not in app["environment"]
     deploy = app["deploy"]
     assert default_of(deploy["replicas"]) == "1"
-    assert deploy["update_config"]["order"] == "start-first"
-    assert deploy["update_config"]["failure_action"] == "rollback"
+    # Swarm-only, outside `deploy:` (plain Compose would warn); devtools/swarm.py merges them.
+    assert "update_config" not in deploy
+    swarm_only = compose()["x-swarm-deploy"]["app"]
+    assert swarm_only["update_config"]["order"] == "start-first"
+    assert swarm_only["update_config"]["failure_action"] == "rollback"
     assert deploy["restart_policy"]["condition"] == "any"
     assert deploy["resources"]["limits"]["cpus"]
 
