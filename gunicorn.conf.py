@@ -253,7 +253,8 @@ def when_ready(server: Any) -> None:
     )
 
 
-# GUNICORN_ORPHAN_TIMEOUT (5 s): how long a worker whose master died may finish its requests.
+# GUNICORN_ORPHAN_TIMEOUT (5 s): how long a worker whose master died may finish its requests
+# (0: no watch; the worker then waits up to graceful_timeout, holding its listening socket).
 orphan_timeout = env_int("GUNICORN_ORPHAN_TIMEOUT", 5)
 
 
@@ -280,9 +281,10 @@ def watch_master(worker: Any, timeout: float, interval: float = 0.2) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    threading.Thread(
-        target=watch_master, args=(worker, orphan_timeout), name="watch-master", daemon=True
-    ).start()
+    if orphan_timeout > 0:  # 0 turns the watch off
+        threading.Thread(
+            target=watch_master, args=(worker, orphan_timeout), name="watch-master", daemon=True
+        ).start()
     # Whatever the worker holds once the app is loaded (the master's, with preload_app) lives as
     # long as the worker, so take it out of the cyclic collector's reach. Otherwise the collection
     # at interpreter exit walks all of it, writing to every object and so copying every page

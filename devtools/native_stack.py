@@ -57,6 +57,8 @@ STOP_TIMEOUT = 25.0
 # (The upstream include is relocated with the other /tmp/nginx/ paths; its file is written here.)
 _DOCKER_UPSTREAM = re.compile(r"^\s*include \S+/upstream\.conf;\s*$", re.MULTILINE)
 _DOCKER_LISTEN = re.compile(r"^(\s*)listen 8080 default_server;\s*$", re.MULTILINE)
+# The in-network listener for load generators in containers: no use on loopback.
+_DOCKER_INTERNAL_LISTEN = re.compile(r"^\s*listen 8081;\s*\n", re.MULTILINE)
 _USER_LINE = re.compile(r"^user\s+[^;]+;\s*$", re.MULTILINE)
 
 
@@ -472,6 +474,7 @@ class NativeStack:
         site, listens = _DOCKER_LISTEN.subn(
             rf"\1listen {HOST}:{self.port} default_server;", docker_site
         )
+        site = _DOCKER_INTERNAL_LISTEN.sub("", site)
         if (upstreams, listens) != (1, 1):
             raise StackError(
                 "nginx/conf.d/default.conf no longer has the `include /tmp/nginx/upstream.conf;` "

@@ -4,6 +4,7 @@
 # image and on stand-ins without its envsubst templates entrypoint. Design: docs/capacity.md.
 #
 #   APP_MAX_CONTENT_LENGTH         body limit in bytes, shared with the app (client_max_body_size)
+#   NGINX_API_MAX_BODY             body limit of /api/ (default 1 MiB, at most the one above)
 #   NGINX_APP_UPSTREAM             host:port of the app (compose: app:8000). Unset: the site keeps
 #                                  its own upstream block (Kubernetes) and nothing is watched.
 #   NGINX_UPSTREAM_MODE            auto (default) | resolve | list: how the upstream follows replicas
@@ -45,6 +46,11 @@ whole_number NGINX_UPSTREAM_WATCH_INTERVAL "$interval"
 mkdir -p "$RUN_DIR"
 # Same number as the app's MAX_CONTENT_LENGTH: nginx answers 413 before the body reaches gunicorn.
 printf 'client_max_body_size %s;\n' "$limit" >"$RUN_DIR/body-limit.conf"
+# The JSON API's own limit: NGINX_API_MAX_BODY (1 MiB), never above the site's.
+api_limit="${NGINX_API_MAX_BODY:-1048576}"
+whole_number NGINX_API_MAX_BODY "$api_limit"
+[ "$api_limit" -le "$limit" ] || api_limit=$limit
+printf 'client_max_body_size %s;\n' "$api_limit" >"$RUN_DIR/api-body-limit.conf"
 
 # True when this nginx is 1.27.3 or newer, the first open-source release with `server ... resolve`.
 nginx_has_resolve() {

@@ -10,7 +10,7 @@ import pytest
 
 from devtools import capacity
 from devtools.compose_stack import ComposeStack
-from devtools.resilience import ScenarioResult
+from devtools.resilience import ScenarioResult, request
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -46,6 +46,19 @@ def test_overload_is_shed_with_503_and_retry_after_not_dropped(stack: ComposeSta
 
 def test_scaling_out_and_back_in_spreads_load_and_loses_nothing(stack: ComposeStack) -> None:
     check(capacity.scale_out_and_in, stack)
+
+
+def test_host_nginx_is_refused_on_the_published_port_and_served_in_network(
+    stack: ComposeStack,
+) -> None:
+    published = request(stack.url, "/hello", headers={"Host": "nginx:8080"})[0]
+    assert published.status == 400
+    # What the load profile's locust containers do: nginx's in-network port, Host nginx:8081.
+    script = (
+        "import http.client; c = http.client.HTTPConnection('nginx', 8081, timeout=10);"
+        " c.request('GET', '/hello'); print(c.getresponse().status)"
+    )
+    assert stack.exec("app", "python3", "-c", script).stdout.strip() == "200"
 
 
 def test_compose_prints_no_swarm_only_warnings(stack: ComposeStack) -> None:

@@ -131,7 +131,7 @@ def test_load_profile_runs_distributed_locust_against_nginx() -> None:
     services = compose()["services"]
     master, worker = services["locust-master"], services["locust-worker"]
     assert master["profiles"] == worker["profiles"] == ["load"]
-    assert "--master" in master["command"] and "http://nginx:8080" in master["command"]
+    assert "--master" in master["command"] and "http://nginx:8081" in master["command"]
     assert "--worker" in worker["command"] and "locust-master" in worker["command"]
     assert master["ports"] == ["127.0.0.1:${LOCUST_WEB_PORT:-8089}:8089"]
 
