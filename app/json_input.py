@@ -113,17 +113,14 @@ def _no_constant(name: str) -> NoReturn:
 def _has_lone_surrogate(value: Any) -> bool:
     """True if a string anywhere in ``value`` holds half a UTF-16 pair (``"\\ud800"``), which
     no UTF-8 encoder, database or log line will take. The walk is bounded by check_shape."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
     if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+        return any(map(_has_lone_surrogate, value)) or any(map(_has_lone_surrogate, value.values()))
     if isinstance(value, list):
-        return any(_has_lone_surrogate(item) for item in value)
-    return False
+        return any(map(_has_lone_surrogate, value))
+    # Lone surrogates are exactly what a strict UTF-8 encoder refuses.
+    return isinstance(value, str) and value.encode("utf-8", "surrogatepass") != value.encode(
+        "utf-8", "replace"
+    )
 
 
 def parse_json(data: bytes, limits: JsonLimits) -> Any:
