@@ -127,17 +127,18 @@ render_list_upstream() { # addresses, one a line
 count_lines() { [ -n "$1" ] && echo "$1" | wc -l | tr -d ' ' || echo 1; }
 
 # Re-resolve every $interval seconds; on a change, re-render and reload (a graceful reload: old
-# workers finish their requests). An empty answer (every replica stopped) keeps the last set, so
-# the replica that comes back on its old address is found at once.
+# workers finish their requests). No answer (every replica stopped) renders the `down` upstream:
+# nginx answers its 502 page at once instead of waiting on addresses that are gone.
 watch_replicas() { # mode last-addresses
     mode=$1
     last=$2
     while sleep "$interval"; do
         now=$(app_addresses || true)
-        [ -n "$now" ] && [ "$now" != "$last" ] || continue
+        [ "$now" != "$last" ] || continue
+        [ -n "$now" ] || [ "$mode" = list ] || continue
         [ "$mode" = list ] && render_list_upstream "$now"
         render_capacity "$(count_lines "$now")"
-        echo "entrypoint: app replicas now $(echo "$now" | tr '\n' ' ')- reloading nginx" >&2
+        echo "entrypoint: app replicas now: $(echo "$now" | tr '\n' ' ')- reloading nginx" >&2
         nginx -s reload || echo "entrypoint: nginx -s reload failed" >&2
         last=$now
     done

@@ -112,11 +112,14 @@ def test_watcher_rerenders_and_reloads_when_replicas_change(tmp_path: Path) -> N
         assert "limit_conn wsgi_app_inflight 96;" in (run_dir / "app-capacity.conf").read_text()
         time.sleep(0.5)
         assert (tmp_path / "reloads").read_text().split() == ["reload"]
-        # Every replica gone (all stopped): the last set stays, nothing is reloaded.
+        # Every replica gone (all stopped): nginx gets the `down` upstream (502 at once).
         (tmp_path / "answers").write_text("")
-        time.sleep(2.5)
-        assert "172.18.0.11" in upstream.read_text()
-        assert (tmp_path / "reloads").read_text().split() == ["reload"]
+        deadline = time.monotonic() + 15
+        while "down;" not in upstream.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "server 127.0.0.1:8000 down;" in upstream.read_text()
+        time.sleep(0.5)
+        assert (tmp_path / "reloads").read_text().split() == ["reload", "reload"]
     finally:
         stop_watchers(tmp_path)
 
