@@ -697,7 +697,7 @@ def compose_app_down() -> ScenarioResult:
             up.append(outcome)
             return outcome.status == 200
 
-        # Health check start + nginx's DNS cache (valid=5s) bound how long "back" takes.
+        # Health check start + the upstream watcher (2 s, or resolve valid=5s) bound "back".
         back = wait_until(serving, 90, interval=0.5)
         after = _inspect(nginx_id)["State"]
     same_nginx = after["StartedAt"] == nginx_started and after.get("Restarting") is False
@@ -763,8 +763,8 @@ def compose_rolling_restart() -> ScenarioResult:
     failed requests (nginx retries idempotent requests on the other replica)."""
     name = "compose: rolling restart of 2 replicas"
     notes: list[str] = []
-    # nginx re-resolves `app` through Docker's DNS every 5 s (resolver valid=5s): a replica that
-    # left or came back is seen within that, so that is the settle time between replicas.
+    # nginx's upstream follows `app` in Docker's DNS within 5 s (the entrypoint's watcher every
+    # 2 s on older nginx, `resolve` with valid=5s on 1.27.3+): the settle time between replicas.
     settle = 5.0
     with _compose_stack(name="rel-roll", scale={"app": 2}) as stack:
         ids = stack.container_ids("app")
