@@ -7,13 +7,17 @@ from gunicorn's own defaults carry a one-line reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import json
 import logging
 import math
 import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -132,8 +136,11 @@ preload_app = env_bool("GUNICORN_PRELOAD", True)
 forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # --- Request limits (first line of defence; nginx has its own) ------------------------------
-limit_request_line = env_int("GUNICORN_LIMIT_REQUEST_LINE", 4094)  # bytes, gunicorn's default
-limit_request_fields = env_int("GUNICORN_LIMIT_REQUEST_FIELDS", 100)  # headers, gunicorn's default
+# Above nginx's own limits (large_client_header_buffers 4 4k: a request line or header line
+# under 4 KB, all headers under 16 KB, so at most ~4,100 header lines), so that what nginx passes
+# is never refused here with gunicorn's HTML 400/431 page; nginx answers the rest with its pages.
+limit_request_line = env_int("GUNICORN_LIMIT_REQUEST_LINE", 8190)  # bytes (gunicorn: 4094)
+limit_request_fields = env_int("GUNICORN_LIMIT_REQUEST_FIELDS", 4200)  # headers (gunicorn: 100)
 limit_request_field_size = env_int("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 8190)  # bytes, default
 
 # --- Control socket -------------------------------------------------------------------------
@@ -173,6 +180,9 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
+HEALTH_CHECK_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 class JsonLogger(Logger):  # type: ignore[misc]
     """gunicorn Logger that writes access lines as JSON instead of a format string.
 
@@ -188,6 +198,12 @@ class JsonLogger(Logger):  # type: ignore[misc]
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.access_log_enabled:
+            return
+        # Health checks come every few seconds from Docker and orchestrators: logged only at
+        # GUNICORN_LOGLEVEL=debug, so they do not drown the requests that matter.
+        if environ.get("PATH_INFO") in HEALTH_CHECK_PATHS and not self.error_log.isEnabledFor(
+            logging.DEBUG
+        ):
             return
         try:
             status = resp.status
@@ -237,7 +253,38 @@ def when_ready(server: Any) -> None:
     )
 
 
+# GUNICORN_ORPHAN_TIMEOUT (5 s): how long a worker whose master died may finish its requests
+# (0: no watch; the worker then waits up to graceful_timeout, holding its listening socket).
+orphan_timeout = env_int("GUNICORN_ORPHAN_TIMEOUT", 5)
+
+
+def watch_master(worker: Any, timeout: float, interval: float = 0.2) -> None:
+    """When the master dies (SIGKILL, OOM), stop this worker promptly.
+
+    gunicorn's own check notices within a second, but the worker then keeps the listening socket
+    until it exits, after up to graceful_timeout (20 s): meanwhile the kernel queues new
+    connections nobody accepts and clients hang. Here the listening sockets stop at once (new
+    connections are refused, so nginx moves on or answers 502 in milliseconds), requests in
+    flight get ``timeout`` seconds, then the worker exits so a supervisor can start a new master
+    on the same port.
+    """
+    master = worker.ppid
+    while os.getppid() == master:
+        time.sleep(interval)
+    worker.log.warning("master %s is gone: refusing new connections, exiting", master)
+    for listener in worker.sockets:
+        # OSError: the worker's own shutdown closed it first.
+        with contextlib.suppress(OSError):
+            listener.sock.shutdown(socket.SHUT_RDWR)
+    time.sleep(timeout)
+    os._exit(0)
+
+
 def post_worker_init(worker: Any) -> None:
+    if orphan_timeout > 0:  # 0 turns the watch off
+        threading.Thread(
+            target=watch_master, args=(worker, orphan_timeout), name="watch-master", daemon=True
+        ).start()
     # Whatever the worker holds once the app is loaded (the master's, with preload_app) lives as
     # long as the worker, so take it out of the cyclic collector's reach. Otherwise the collection
     # at interpreter exit walks all of it, writing to every object and so copying every page

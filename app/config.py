@@ -26,8 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Host names the app answers for; any other Host header gets 400, so no link or redirect is
     # ever built from a name a client made up. A JSON list or comma-separated; ".example.com"
-    # also matches its subdomains. Add your public name(s) here for production.
-    "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+    # also matches its subdomains. Add your public name(s) here for production. No IPv6 literal
+    # ("[::1]"): werkzeug's check cuts a listed name at its first ":", so one can never match.
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
     # Proxies in front of the app whose X-Forwarded-* headers are trusted (1 behind nginx).
     "TRUSTED_PROXY_COUNT": 0,
     "LOG_LEVEL": "INFO",
@@ -78,7 +79,15 @@ def as_host_list(key: str, value: Any) -> list[str] | None:
         return None
     if not hosts or "*" in hosts:
         raise ValueError(f"{ENV_PREFIX}_{key}={value!r}: list host names, or only '*' for any")
-    return hosts
+    literals = [host for host in hosts if ":" in host]
+    if literals:
+        raise ValueError(
+            f"{ENV_PREFIX}_{key}: {', '.join(literals)} can never match (the check ignores "
+            "everything from the first ':', so IPv6 literals and ports cannot be listed); "
+            "list host names"
+        )
+    # Host names are case-insensitive; the check compares them as given (lowercase).
+    return [host.lower() for host in hosts]
 
 
 def check_config(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from werkzeug.exceptions import HTTPException
 
 from flasklite import Flask, Response, jsonify, render_template, request
@@ -15,6 +17,22 @@ def wants_json() -> bool:
         return True
     accept = request.accept_mimetypes
     return accept.quality("application/json") > accept.quality("text/html")
+
+
+def relative_location(response: Response) -> Response:
+    """Redirects to this site carry a path, not an absolute URL: the Host header a client sent
+    (its port included) is never reflected back in Location. Routing's own redirects (308 for
+    merged slashes) are built from that Host."""
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            # One leading slash: "//other.example/x" would be a protocol-relative URL.
+            path = "/" + parts.path.lstrip("/")
+            response.headers["Location"] = path + (f"?{parts.query}" if parts.query else "")
+            if response.is_sequence:  # werkzeug's page repeats the absolute URL: drop it
+                response.set_data(b"")
+    return response
 
 
 def render_http_error(error: HTTPException) -> HTTPException | Response:
@@ -40,3 +58,4 @@ def render_http_error(error: HTTPException) -> HTTPException | Response:
 
 def register_error_pages(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_http_error)
+    app.after_request(relative_location)

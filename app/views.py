@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from app.json_input import RECORD, read_json
 from flasklite import Flask, Response, abort, jsonify, render_template, request
 
 ITEMS: dict[int, dict[str, Any]] = {
@@ -17,7 +18,13 @@ ITEMS: dict[int, dict[str, Any]] = {
     3: {"id": 3, "name": "Sprocket", "quantity": 250},
 }
 NAME_MAX_LENGTH = 100
+QUANTITY_MAX = 1_000_000_000
 STREAM_MAX_LINES = 1000
+ITEM_FIELDS = frozenset({"name", "quantity"})
+# A reply names at most this many unknown fields (and how many more there were), each cut to
+# FIELD_NAME_SHOWN characters: the error never grows with what the client sent.
+UNKNOWN_FIELDS_LISTED = 20
+FIELD_NAME_SHOWN = 64
 
 
 def validate_new_item(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -30,16 +37,30 @@ def validate_new_item(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
         errors["name"] = "is required and must be a non-empty string"
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = f"must be at most {NAME_MAX_LENGTH} characters"
+    elif not name.isprintable():
+        errors["name"] = "must not contain control characters"
     quantity = payload.get("quantity")
     # bool is an int subclass in Python, but `true` is not a quantity.
     if not isinstance(quantity, int) or isinstance(quantity, bool):
         errors["quantity"] = "is required and must be an integer"
     elif quantity < 0:
         errors["quantity"] = "must be zero or more"
-    unknown = sorted(set(payload) - {"name", "quantity"})
-    for field in unknown:
-        errors[field] = "is not a known field"
+    elif quantity > QUANTITY_MAX:
+        errors["quantity"] = f"must be at most {QUANTITY_MAX}"
+    errors.update(unknown_field_errors(payload))
     return {"name": name, "quantity": quantity}, errors
+
+
+def unknown_field_errors(payload: dict[str, Any]) -> dict[str, str]:
+    """The first UNKNOWN_FIELDS_LISTED unknown fields (names cut short), and a count of the rest."""
+    unknown = sorted(set(payload) - ITEM_FIELDS)
+    errors = {
+        field[:FIELD_NAME_SHOWN]: "is not a known field"
+        for field in unknown[:UNKNOWN_FIELDS_LISTED]
+    }
+    if len(unknown) > UNKNOWN_FIELDS_LISTED:
+        errors["..."] = f"and {len(unknown) - UNKNOWN_FIELDS_LISTED} more unknown fields"
+    return errors
 
 
 Number = TypeVar("Number", int, float)
@@ -86,11 +107,8 @@ def register_views(app: Flask) -> None:
 
     @app.post("/api/items")
     def create_item() -> tuple[Response, int] | tuple[dict[str, Any], int, dict[str, str]]:
-        if not request.is_json:
-            return bad_request("Expected a JSON body with Content-Type: application/json.")
-        payload = request.get_json(silent=True)
-        if payload is None:
-            return bad_request("The request body is not valid JSON.")
+        # Bounded: bytes, depth and members are checked before the body is parsed.
+        payload = read_json(request, RECORD)
         item, errors = validate_new_item(payload)
         if errors:
             return bad_request("The item is not valid.", errors)

@@ -5,7 +5,7 @@ stack runs the very same script, with the container-only parts replaced: listene
 ports, the certificate read straight from the host files ``TLS_CERT_FILE``/``TLS_KEY_FILE``
 (``make certs``' output by default), and an ACME folder in the run directory. Settings come from
 the same variables as in compose (``TLS_MODE``, ``API_RATE_LIMIT``, ``TRUSTED_PROXY_CIDRS``, ...;
-docs/edge.md); ``STACK_TLS_PORT`` (default 8443) and ``STACK_PROXY_PROTOCOL_PORT`` (8081) are the
+docs/edge.md); ``STACK_TLS_PORT`` (default 8443) and ``STACK_PROXY_PROTOCOL_PORT`` (8082) are the
 native listeners.
 """
 
@@ -31,7 +31,7 @@ class EdgeSetupError(RuntimeError):
 def native_edge_environ(tmp_dir: Path, env: Mapping[str, str]) -> dict[str, str]:
     """The environment edge-setup.sh gets on the native stack."""
     tls_port = env.get("STACK_TLS_PORT", "8443")
-    proxy_protocol_port = env.get("STACK_PROXY_PROTOCOL_PORT", "8081")
+    proxy_protocol_port = env.get("STACK_PROXY_PROTOCOL_PORT", "8082")
     rendered = dict(env)
     rendered.update(
         {

@@ -14,8 +14,8 @@ For tests and tools::
         stack.stop_replica(0)
 
 For people: ``python -m devtools.native_stack up`` (``make stack``; port from ``STACK_PORT``,
-default 8080) starts it in the background with its state in ``.run/stack/``, and ``... down``
-(``make stack-down``) stops it.
+default 8080) starts it in the background under a supervisor process that restarts a gunicorn
+master that dies, with its state in ``.run/stack/``; ``... down`` (``make stack-down``) stops it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import getpass
 import http.client
-import json
 import os
 import re
 import shutil
@@ -33,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,9 +55,11 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 25.0
 
 # What the Docker form of the site says and what the native form says instead.
-_DOCKER_RESOLVER = re.compile(r"^\s*resolver(_timeout)?\s[^;]*;\s*$", re.MULTILINE)
-_DOCKER_UPSTREAM = re.compile(r"^(\s*)set \$app_upstream http://app:8000;\s*$", re.MULTILINE)
+# (The upstream include is relocated with the other /tmp/nginx/ paths; its file is written here.)
+_DOCKER_UPSTREAM = re.compile(r"^\s*include \S+/upstream\.conf;\s*$", re.MULTILINE)
 _DOCKER_LISTEN = re.compile(r"^(\s*)listen 8080 default_server;\s*$", re.MULTILINE)
+# The in-network listener for load generators in containers: no use on loopback.
+_DOCKER_INTERNAL_LISTEN = re.compile(r"^\s*listen 8081;\s*\n", re.MULTILINE)
 _USER_LINE = re.compile(r"^user\s+[^;]+;\s*$", re.MULTILINE)
 
 
@@ -139,8 +141,11 @@ class NativeStack:
     (``WEB_CONCURRENCY``, ``GUNICORN_*``); both win over the defaults here. ``url_prefix`` (e.g.
     ``"/prefix"``) also mounts the app under that path, nginx stripping it and sending
     ``X-Forwarded-Prefix``. ``nginx_directives`` replaces the value of directives in the rendered
-    config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts.
+    config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts; ``nginx_env``
+    is the environment nginx/entrypoint.sh renders from (``NGINX_APP_CONNS_PER_REPLICA``, ...).
     ``wsgi_app`` is the gunicorn target, ``app.wsgi:app`` unless a benchmark wants another.
+    ``supervise=True`` restarts a gunicorn master that exits without being asked to (a crash, a
+    SIGKILL), as ``make stack``'s supervisor process does.
     """
 
     def __init__(
@@ -152,8 +157,10 @@ class NativeStack:
         url_prefix: str | None = None,
         *,
         nginx_directives: Mapping[str, str] | None = None,
+        nginx_env: Mapping[str, str] | None = None,
         wsgi_app: str = "app.wsgi:app",
         run_dir: Path | str | None = None,
+        supervise: bool = False,
     ) -> None:
         if replicas < 1:
             raise ValueError("replicas must be at least 1")
@@ -165,6 +172,7 @@ class NativeStack:
         self.replicas = replicas
         self.url_prefix = url_prefix
         self.nginx_directives = dict(nginx_directives or {})
+        self.nginx_env = dict(nginx_env or {})
         self.wsgi_app = wsgi_app
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="wsgi-stack-native-"))
@@ -182,6 +190,13 @@ class NativeStack:
         self._nginx: subprocess.Popen[bytes] | None = None
         self._nginx_pid = 0
         self._log_files: list[IO[bytes]] = []
+        # Replicas that should be running: a master that exits while wanted is started again.
+        self._wanted = [False] * replicas
+        self._lock = threading.RLock()
+        self.supervise = supervise
+        self.restarts: list[tuple[int, int]] = []  # (replica, exited master pid), in order
+        self._supervisor: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # --- what callers read ------------------------------------------------------------------
     @property
@@ -235,9 +250,45 @@ class NativeStack:
         except BaseException:
             self.stop()
             raise
+        if self.supervise:
+            self._stopping.clear()
+            self._supervisor = threading.Thread(
+                target=self.supervise_forever, name="native-stack-supervisor", daemon=True
+            )
+            self._supervisor.start()
+
+    def restart_dead_replicas(self) -> list[int]:
+        """Start again every wanted replica whose master has exited; return their indexes."""
+        restarted = []
+        with self._lock:
+            for index, proc in enumerate(self._gunicorn):
+                if not self._wanted[index] or proc is None or proc.poll() is None:
+                    continue
+                self.restarts.append((index, proc.pid))
+                log = self.logs_dir / f"gunicorn-{index}.error.log"
+                with log.open("a") as handle:
+                    handle.write(
+                        f"supervisor: master {proc.pid} exited with {proc.returncode}; restarting\n"
+                    )
+                self._spawn_gunicorn(index)
+                self._wait_gunicorn(index)
+                restarted.append(index)
+        return restarted
+
+    def supervise_forever(self, interval: float = 0.5) -> None:
+        """Restart dead masters until ``stop()`` (the supervisor thread's body)."""
+        while not self._stopping.wait(interval):
+            try:
+                self.restart_dead_replicas()
+            except StackError as exc:  # logged; tried again on the next round
+                print(f"supervisor: {exc}", file=sys.stderr)
 
     def stop(self) -> None:
         """nginx first (so no new requests arrive), then the replicas; idempotent."""
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(START_TIMEOUT + STOP_TIMEOUT)
+            self._supervisor = None
         if self._nginx_pid and pid_alive(self._nginx_pid):
             stop_pid(self._nginx_pid, signal.SIGQUIT)
         if self._nginx is not None:
@@ -251,6 +302,8 @@ class NativeStack:
 
     def stop_replica(self, index: int) -> None:
         """SIGTERM replica ``index``'s gunicorn master and wait until it has drained and exited."""
+        with self._lock:
+            self._wanted[index] = False
         pid = self._gunicorn_pids[index]
         if pid and pid_alive(pid):
             stop_pid(pid, signal.SIGTERM)
@@ -319,6 +372,7 @@ class NativeStack:
         )
         self._gunicorn[index] = proc
         self._gunicorn_pids[index] = proc.pid
+        self._wanted[index] = True
 
     def _wait_gunicorn(self, index: int) -> None:
         port = self.gunicorn_ports[index]
@@ -346,7 +400,7 @@ class NativeStack:
             raise StackError("/etc/nginx/mime.types is missing; install nginx-light")
         shutil.copy(system_mime, target / "mime.types")
         tmp.mkdir(parents=True, exist_ok=True)
-        (tmp / "body-limit.conf").write_text(f"client_max_body_size {self.max_content_length};\n")
+        self._render_entrypoint_files(tmp)
         render_native_edge(tmp, {**os.environ, **self.app_env}, find_nginx())
 
         replacements = {
@@ -366,11 +420,37 @@ class NativeStack:
         main_text = _USER_LINE.sub("", main.read_text())
         main_text = self._user_line() + "\n" + main_text
         main.write_text(self._apply_directives(main_text))
+        (tmp / "upstream.conf").write_text(self._native_upstream())
         site = target / "conf.d" / "default.conf"
         site.write_text(self._apply_directives(self._native_site(site.read_text(), target)))
         for path in (target / "snippets").glob("*.conf"):
             path.write_text(self._apply_directives(path.read_text()))
         return main
+
+    def _render_entrypoint_files(self, tmp: Path) -> None:
+        """Run the container's own entrypoint (with ``true`` as the command) so the body limit
+        and the capacity limits are rendered by the same code as in Docker."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "APP_MAX_CONTENT_LENGTH": self.max_content_length,
+            "NGINX_RUN_DIR": str(tmp),
+            "NGINX_APP_REPLICAS": str(self.replicas),
+        }
+        env.update({k: v for k, v in os.environ.items() if k.startswith("NGINX_")})
+        env.update(self.nginx_env)
+        env.pop("NGINX_APP_UPSTREAM", None)  # the upstream here is the loopback block below
+        env["NGINX_RUN_DIR"] = str(tmp)
+        # The edge files are rendered again with the native settings by render_native_edge.
+        env["NGINX_EDGE_SETUP"] = str(NGINX_DIR / "snippets" / "edge-setup.sh")
+        done = subprocess.run(
+            ["sh", str(NGINX_DIR / "entrypoint.sh"), "true"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if done.returncode != 0:
+            raise StackError(f"nginx/entrypoint.sh failed:\n{done.stderr}")
 
     @staticmethod
     def _user_line() -> str:
@@ -381,29 +461,33 @@ class NativeStack:
             return f"user {getpass.getuser()};"
         return "# user: not root, nginx keeps running as the current user"
 
-    def _native_site(self, docker_site: str, target: Path) -> str:
+    def _native_upstream(self) -> str:
         lines = ["upstream wsgi_app {"]
         # A replica that refuses a connection is skipped for 2 s, then tried again.
         lines += [
             f"    server {HOST}:{port} max_fails=1 fail_timeout=2s;" for port in self.gunicorn_ports
         ]
-        # Idle connections nginx keeps open to the replicas and reuses (the Docker form's
-        # resolver-based upstream cannot). keepalive_timeout stays below gunicorn's keepalive
-        # (75 s) so that nginx, not gunicorn, closes idle ones.
-        lines += ["    keepalive 16;", "    keepalive_timeout 60s;", "}", ""]
-        upstream = "\n".join(lines)
-        site, resolvers = _DOCKER_RESOLVER.subn("", docker_site)
-        site, upstreams = _DOCKER_UPSTREAM.subn(r"\1set $app_upstream http://wsgi_app;", site)
-        site, listens = _DOCKER_LISTEN.subn(rf"\1listen {HOST}:{self.port} default_server;", site)
-        if (resolvers, upstreams, listens) != (2, 1, 1):
+        # Idle connections nginx keeps open to the replicas and reuses, as the Docker form's
+        # rendered upstream does. keepalive_timeout stays below gunicorn's keepalive (75 s) so
+        # that nginx, not gunicorn, closes idle ones.
+        lines += ["    keepalive 32;", "    keepalive_timeout 60s;", "}", ""]
+        return "\n".join(lines)
+
+    def _native_site(self, docker_site: str, target: Path) -> str:
+        upstreams = len(_DOCKER_UPSTREAM.findall(docker_site))
+        site, listens = _DOCKER_LISTEN.subn(
+            rf"\1listen {HOST}:{self.port} default_server;", docker_site
+        )
+        site = _DOCKER_INTERNAL_LISTEN.sub("", site)
+        if (upstreams, listens) != (1, 1):
             raise StackError(
-                "nginx/conf.d/default.conf no longer has the resolver, `set $app_upstream "
-                "http://app:8000;` and `listen 8080 default_server;` lines this tool rewrites"
+                "nginx/conf.d/default.conf no longer has the `include /tmp/nginx/upstream.conf;` "
+                "and `listen 8080 default_server;` lines this tool rewrites"
             )
         if self.url_prefix:
             closing = site.rstrip().rfind("}")
             site = site[:closing] + self._prefix_locations(target) + site[closing:]
-        return upstream + site
+        return site
 
     def _prefix_locations(self, target: Path) -> str:
         prefix = self.url_prefix or ""
@@ -474,56 +558,24 @@ class NativeStack:
         }
 
 
-def _cli_up(run_dir: Path) -> int:
-    state_file = run_dir / "state.json"
-    if state_file.exists():
-        state = json.loads(state_file.read_text())
-        if pid_alive(state["nginx_pid"]):
-            print(f"already running at {state['url']} (logs in {state['logs_dir']})")
-            return 0
-        _cli_down(run_dir)
-    port = int(os.environ.get("STACK_PORT", "8080"))
-    replicas = int(os.environ.get("STACK_REPLICAS", "1"))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir)
-    try:
-        stack.start()
-    except StackError as exc:
-        print(f"native stack failed to start: {exc}", file=sys.stderr)
-        return 1
-    state_file.write_text(json.dumps(stack.state(), indent=2) + "\n")
-    print(f"nginx -> gunicorn x{replicas} at {stack.url}  (logs: {stack.logs_dir})")
-    print("stop it with `make stack-down`")
-    return 0
-
-
-def _cli_down(run_dir: Path) -> int:
-    state_file = run_dir / "state.json"
-    if not state_file.exists():
-        print("no native stack running")
-        return 0
-    state = json.loads(state_file.read_text())
-    if state.get("nginx_pid"):
-        stop_pid(state["nginx_pid"], signal.SIGQUIT)
-    for pid in state.get("gunicorn_pids", []):
-        if pid:
-            stop_pid(pid, signal.SIGTERM)
-    state_file.unlink()
-    print("native stack stopped")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devtools.native_stack",
         description="nginx + gunicorn on loopback with the repository's own config "
         "(STACK_PORT, default 8080; STACK_REPLICAS, default 1).",
     )
-    parser.add_argument("command", choices=("up", "down"))
+    parser.add_argument("command", choices=("up", "down", "supervise"))
     parser.add_argument("--run-dir", type=Path, default=CLI_RUN_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     run_dir = args.run_dir.resolve()
-    return _cli_up(run_dir) if args.command == "up" else _cli_down(run_dir)
+    from devtools import stack_supervisor  # the CLI's half, which builds on this module
+
+    commands = {
+        "up": stack_supervisor.up,
+        "down": stack_supervisor.down,
+        "supervise": stack_supervisor.supervise,
+    }
+    return commands[args.command](run_dir)
 
 
 if __name__ == "__main__":

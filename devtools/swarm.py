@@ -159,6 +159,8 @@ def swarm_file(config: Mapping[str, Any]) -> dict[str, Any]:
                 {"type": "tmpfs", "target": path.split(":", 1)[0]} for path in paths
             )
         deploy = service.setdefault("deploy", {})
+        # Swarm-only rules kept outside `deploy:` so plain Compose does not warn about them.
+        deploy.update(copy.deepcopy(config.get("x-swarm-deploy", {}).get(name, {})))
         if not deploy.get("placement"):
             deploy.pop("placement", None)
         if name == APP_SERVICE:

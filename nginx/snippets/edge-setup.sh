@@ -21,7 +21,7 @@ burst="${API_RATE_BURST:-20}"
 retry_after="${API_RETRY_AFTER:-}"
 proxies="${TRUSTED_PROXY_CIDRS:-}"
 real_ip_from="${REAL_IP_FROM:-x-forwarded-for}"
-proxy_protocol_listen="${PROXY_PROTOCOL_LISTEN:-8081}"
+proxy_protocol_listen="${PROXY_PROTOCOL_LISTEN:-8082}"
 proxy_protocol_tls_listen="${PROXY_PROTOCOL_TLS_LISTEN:-8444}"
 acme_root="${ACME_WEBROOT:-/srv/acme}"
 

@@ -203,7 +203,7 @@ def test_nginx_finds_new_replicas_without_a_restart(own_stack: ComposeStack) -> 
     assert len(replicas) == 2
     seen: set[str] = set()
     failures = 0
-    deadline = time.monotonic() + 60  # nginx re-resolves `app` every 5 s (valid=5s)
+    deadline = time.monotonic() + 60  # the upstream follows `app` within seconds (docs/capacity.md)
     while seen != replicas and time.monotonic() < deadline:
         response = requests.get(own_stack.url + "/hello", timeout=30)
         failures += response.status_code != 200

@@ -116,7 +116,7 @@ def test_proxy_protocol_gets_its_own_listeners(tmp_path: Path, pem_files: dict[s
     )
     assert done.returncode == 0, done.stderr
     assert "real_ip_header proxy_protocol;" in http_conf
-    assert "listen 8081 proxy_protocol;" in server_conf
+    assert "listen 8082 proxy_protocol;" in server_conf
     assert "listen 8444 ssl http2 proxy_protocol;" in server_conf
 
 

@@ -9,7 +9,6 @@ runs the local nginx on the Kubernetes form, to show the upstream works without 
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import shutil
 import subprocess
@@ -105,16 +104,19 @@ def test_every_include_and_alias_points_at_a_file_the_pod_has(base_objects: Obje
     files = mounted_files(base_objects)
     mount_paths = {m["mountPath"] for m in nginx_container(base_objects)["volumeMounts"]}
     # Provided by the image, or written at start by entrypoint.sh into the /tmp volume.
-    from_elsewhere = {
-        "/etc/nginx/mime.types",
+    rendered = {
         "/tmp/nginx/body-limit.conf",
+        "/tmp/nginx/api-body-limit.conf",
+        "/tmp/nginx/app-capacity.conf",
+        "/tmp/nginx/upstream.conf",
         "/tmp/nginx/edge/http.conf",
         "/tmp/nginx/edge/server.conf",
     }
+    from_elsewhere = {"/etc/nginx/mime.types", *rendered}
     for text in files.values():
         for path in re.findall(r"^\s*include\s+([^;]+);", text, re.MULTILINE):
             if path in from_elsewhere:
-                assert not path.startswith("/tmp/nginx/") or "/tmp" in mount_paths
+                assert path not in rendered or "/tmp" in mount_paths
                 continue
             pattern = re.escape(path).replace(r"\*", "[^/]*")
             assert any(re.fullmatch(pattern, f) for f in files), f"include {path}: not mounted"
@@ -125,8 +127,15 @@ def test_every_include_and_alias_points_at_a_file_the_pod_has(base_objects: Obje
 def test_kubernetes_site_differs_from_docker_only_in_the_upstream() -> None:
     docker = directives(DOCKER_SITE.read_text())
     kubernetes = directives(K8S_SITE.read_text())
-    # Docker's form: a resolver and the variable pointing at the service name.
-    docker_rest = [d for d in docker if not d.startswith(("resolver", "set $app_upstream"))]
+    # Docker's form: the upstream rendered at start (nginx/entrypoint.sh) and the variable.
+    docker_rest = [
+        d
+        for d in docker
+        # (also the in-network listener, there for compose's locust containers)
+        if not d.startswith(
+            ("include /tmp/nginx/upstream.conf", "set $app_upstream", "listen 8081")
+        )
+    ]
     # Kubernetes' form: an upstream block and the variable pointing at it.
     upstream_end = kubernetes.index("}")
     assert kubernetes[0].startswith("upstream ")
@@ -153,9 +162,12 @@ def test_kubernetes_site_needs_no_resolver_and_targets_the_app_service(
 
 
 def test_nginx_listens_where_the_pod_and_compose_say(base_objects: Objects) -> None:
+    # The public listener (`default_server`); Docker's site also has an in-network one (8081).
     listen = {
         int(p)
-        for p in re.findall(r"listen\s+(\d+)", DOCKER_SITE.read_text() + K8S_SITE.read_text())
+        for p in re.findall(
+            r"listen\s+(\d+) default_server", DOCKER_SITE.read_text() + K8S_SITE.read_text()
+        )
     }
     assert len(listen) == 1
     (port,) = nginx_container(base_objects)["ports"]
@@ -240,7 +252,6 @@ def test_local_nginx_proxies_with_the_kubernetes_site_form(
     """The pod's files, relocated into a temp dir, with `app:8000` pointed at a local server:
     requests reach it through the named upstream, with no resolver configured."""
     nginx = require_executable("nginx")
-    from devtools.edge import render_native_edge
     from devtools.native_stack import free_port, http_status
 
     port = free_port()
@@ -262,9 +273,19 @@ def test_local_nginx_proxies_with_the_kubernetes_site_form(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     shutil.copy(mime_types, tmp_path / "etc" / "mime.types")
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "body-limit.conf").write_text("client_max_body_size 1m;\n")
-    render_native_edge(tmp_path / "run", {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, nginx)
+    # The pod's own entrypoint renders the body limit and the capacity limits into /tmp/nginx.
+    rendered = subprocess.run(
+        ["sh", str(tmp_path / "etc" / "entrypoint.sh"), "true"],
+        env={
+            "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+            "APP_MAX_CONTENT_LENGTH": "1048576",
+            "NGINX_EDGE_SETUP": str(tmp_path / "etc" / "snippets" / "edge-setup.sh"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert rendered.returncode == 0, rendered.stderr
     argv = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "etc" / "nginx.conf")]
     checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from devtools.edge import render_native_edge
 from tests.support.prereqs import require_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -75,14 +74,17 @@ def test_app_service_is_hardened_and_scalable() -> None:
     assert "/tmp" in app["tmpfs"]
     assert app["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in app["security_opt"]
-    assert app["restart"] == "unless-stopped"
+    assert app["restart"] == "always"  # any exit of gunicorn (PID 1) is restarted
     assert "ports" not in app  # reachable only through nginx
     assert app["environment"]["APP_TRUSTED_PROXY_COUNT"] == "1"
     assert "APP_DEBUG" not in app["environment"]
     deploy = app["deploy"]
     assert default_of(deploy["replicas"]) == "1"
-    assert deploy["update_config"]["order"] == "start-first"
-    assert deploy["update_config"]["failure_action"] == "rollback"
+    # Swarm-only, outside `deploy:` (plain Compose would warn); devtools/swarm.py merges them.
+    assert "update_config" not in deploy
+    swarm_only = compose()["x-swarm-deploy"]["app"]
+    assert swarm_only["update_config"]["order"] == "start-first"
+    assert swarm_only["update_config"]["failure_action"] == "rollback"
     assert deploy["restart_policy"]["condition"] == "any"
     assert deploy["resources"]["limits"]["cpus"]
 
@@ -132,7 +134,7 @@ def test_load_profile_runs_distributed_locust_against_nginx() -> None:
     services = compose()["services"]
     master, worker = services["locust-master"], services["locust-worker"]
     assert master["profiles"] == worker["profiles"] == ["load"]
-    assert "--master" in master["command"] and "http://nginx:8080" in master["command"]
+    assert "--master" in master["command"] and "http://nginx:8081" in master["command"]
     assert "--worker" in worker["command"] and "locust-master" in worker["command"]
     assert master["ports"] == ["127.0.0.1:${LOCUST_WEB_PORT:-8089}:8089"]
 
@@ -176,14 +178,18 @@ def test_dockerignore_keeps_secrets_and_clutter_out_of_the_context() -> None:
 
 
 # --- nginx ---------------------------------------------------------------------------------
-def test_docker_site_resolves_the_app_at_request_time() -> None:
+def test_docker_site_uses_the_upstream_the_entrypoint_renders() -> None:
     site = (NGINX_DIR / "conf.d" / "default.conf").read_text()
     code = "\n".join(line.split("#")[0] for line in site.splitlines())
-    assert re.search(r"resolver 127\.0\.0\.11 valid=\d+s", code)
-    assert "set $app_upstream http://app:8000;" in code
-    assert not re.search(r"^\s*upstream\s", code, re.M)  # a block would pin the addresses
+    # A named upstream (keep-alive to gunicorn), rendered at start by nginx/entrypoint.sh, not a
+    # variable resolved per request (a new connection per request: ephemeral ports run out).
+    assert "include /tmp/nginx/upstream.conf;" in code
+    assert "set $app_upstream http://wsgi_app;" in code
+    assert "resolver" not in code
     snippet = (NGINX_DIR / "snippets" / "site.conf").read_text()
     assert "proxy_pass $app_upstream;" in snippet
+    compose_nginx = compose()["services"]["nginx"]
+    assert compose_nginx["environment"]["NGINX_APP_UPSTREAM"] == "app:8000"
 
 
 def test_proxy_retries_idempotent_requests_on_the_next_replica() -> None:
@@ -192,9 +198,8 @@ def test_proxy_retries_idempotent_requests_on_the_next_replica() -> None:
     assert "non_idempotent" not in proxy
 
 
-def edge_setup_from_repo(entrypoint: str) -> str:
-    """The entrypoint with the edge settings script (nginx/snippets) read from the checkout."""
-    return entrypoint.replace("/etc/nginx/snippets/", f"{NGINX_DIR}/snippets/")
+# A copy of the entrypoint outside nginx/ finds the edge settings script through this.
+EDGE_SETUP_ENV = {"NGINX_EDGE_SETUP": str(NGINX_DIR / "snippets" / "edge-setup.sh")}
 
 
 def test_nginx_entrypoint_renders_the_body_limit_and_execs_the_command(tmp_path: Path) -> None:
@@ -203,8 +208,8 @@ def test_nginx_entrypoint_renders_the_body_limit_and_execs_the_command(tmp_path:
     # Run it against a scratch directory instead of /tmp/nginx.
     scratch = tmp_path / "nginx"
     local = tmp_path / "entrypoint.sh"
-    local.write_text(edge_setup_from_repo(script.replace("/tmp/nginx", str(scratch))))
-    env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "12345"}
+    local.write_text(script.replace("/tmp/nginx", str(scratch)))
+    env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "12345", **EDGE_SETUP_ENV}
     # `exec` keeps the pid: the command prints its own pid, the parent knows the script's.
     proc = subprocess.Popen(
         ["sh", str(local), "sh", "-c", "echo $$"], env=env, stdout=subprocess.PIPE, text=True
@@ -219,8 +224,8 @@ def test_nginx_entrypoint_refuses_a_body_limit_that_is_not_a_number(tmp_path: Pa
     require_executable("sh")
     local = tmp_path / "entrypoint.sh"
     script = (NGINX_DIR / "entrypoint.sh").read_text().replace("/tmp/nginx", str(tmp_path))
-    local.write_text(edge_setup_from_repo(script))
-    env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "10m"}
+    local.write_text(script)
+    env = {"PATH": os.environ["PATH"], "APP_MAX_CONTENT_LENGTH": "10m", **EDGE_SETUP_ENV}
     done = subprocess.run(["sh", str(local), "true"], env=env, capture_output=True, text=True)
     assert done.returncode != 0
     assert "APP_MAX_CONTENT_LENGTH" in done.stderr
@@ -228,15 +233,24 @@ def test_nginx_entrypoint_refuses_a_body_limit_that_is_not_a_number(tmp_path: Pa
 
 @pytest.mark.nginx
 def test_docker_form_of_the_config_passes_nginx_t_on_the_installed_nginx(tmp_path: Path) -> None:
-    """The container config, only relocated (resolver and `app:8000` kept), is valid nginx."""
+    """The container config, only relocated, with the files its entrypoint renders for an app
+    name that resolves (`localhost` standing in for `app`), is valid nginx."""
     nginx = require_executable("nginx")
     target = tmp_path / "etc-nginx"
     shutil.copytree(NGINX_DIR, target)
     shutil.copy("/etc/nginx/mime.types", target / "mime.types")
     runtime = tmp_path / "run"
-    runtime.mkdir()
-    (runtime / "body-limit.conf").write_text("client_max_body_size 1m;\n")
-    render_native_edge(runtime, {"PATH": os.environ["PATH"]}, nginx)
+    env = {
+        "PATH": os.environ["PATH"],
+        "NGINX_RUN_DIR": str(runtime),
+        "NGINX_APP_UPSTREAM": "localhost:8000",
+        "NGINX_UPSTREAM_MODE": "list",
+        "NGINX_EDGE_SETUP": str(NGINX_DIR / "snippets" / "edge-setup.sh"),
+    }
+    entrypoint = NGINX_DIR / "entrypoint.sh"
+    rendered = subprocess.run(["sh", str(entrypoint), "true"], env=env, capture_output=True)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "server 127.0.0.1:8000" in (runtime / "upstream.conf").read_text()
     static = tmp_path / "static"
     static.mkdir()
     for path in target.rglob("*.conf"):

@@ -121,7 +121,7 @@ def test_unlimited_cgroup_quota_falls_back_to_the_cpus_we_may_use(
 def test_worker_takes_the_loaded_app_out_of_the_cycle_collector(load_conf: Any) -> None:
     # A recycled worker's exit would otherwise walk (and copy) the whole heap it shares with the
     # master; frozen objects are skipped by every collection, the one at exit included.
-    conf = load_conf()
+    conf = load_conf({"GUNICORN_ORPHAN_TIMEOUT": "0"})  # no master watch in the test process
     gc.unfreeze()
     try:
         conf["post_worker_init"](SimpleNamespace())
