@@ -126,6 +126,15 @@ class NativePostgres:
         self.run_dir.chmod(0o755)
         for folder in (self.data_dir, self.socket_dir):
             folder.mkdir(mode=0o700, exist_ok=True)
+        if self.user is not None:
+            reach = subprocess.run(
+                ["runuser", "-u", self.user, "--", "test", "-x", str(self.run_dir)]
+            )
+            if reach.returncode != 0:
+                raise PostgresError(
+                    f"user {self.user} cannot reach {self.run_dir}: a folder above it is private"
+                    " (0700); choose a run folder under a world-searchable path such as /tmp"
+                )
         password_file = self.run_dir / "initdb-password"
         password_file.write_text(self.password + "\n")
         password_file.chmod(0o600)
@@ -191,6 +200,42 @@ class NativePostgres:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def migrate(url: str) -> subprocess.CompletedProcess[str]:
+    """``python -m app.migrate upgrade`` against ``url``, as every deployment runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.migrate", "upgrade"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def start_for_stack(run_dir: Path) -> dict[str, str] | None:
+    """`make stack`'s first step: the cluster up, migrated; the app's DATABASE_URL (or None)."""
+    try:
+        cluster = NativePostgres(run_dir)
+        cluster.initialise()
+        cluster.start()
+    except PostgresError as error:
+        print(f"PostgreSQL failed to start: {error}", file=sys.stderr)
+        return None
+    done = migrate(cluster.url)
+    if done.returncode != 0:
+        print(f"migrations failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
+        return None
+    print(f"PostgreSQL on 127.0.0.1:{cluster.port}, {done.stdout.strip()}")
+    return {"DATABASE_URL": cluster.url}
+
+
+def stop_for_stack(run_dir: Path) -> None:
+    if (run_dir / "cluster.json").exists():
+        with contextlib.suppress(PostgresError):
+            NativePostgres(run_dir).stop()
+            print("PostgreSQL stopped (data kept in .run/postgres)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -284,6 +284,9 @@ class NativeStack:
                 "APP_TRUSTED_PROXY_COUNT": "1",
                 "APP_INSTANCE_NAME": f"native-{index}",
                 "APP_MAX_CONTENT_LENGTH": self.max_content_length,
+                # A database of this run's own (migrated on first use) unless app_env names one.
+                "DATABASE_URL": os.environ.get("DATABASE_URL")
+                or f"sqlite:///{self.run_dir}/app.db",
             }
         )
         env.update(self.app_env)
@@ -482,7 +485,12 @@ def _cli_up(run_dir: Path) -> int:
     port = int(os.environ.get("STACK_PORT", "8080"))
     replicas = int(os.environ.get("STACK_REPLICAS", "1"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir)
+    from devtools.native_db import start_for_stack  # PostgreSQL up and migrated, first
+
+    database_env = start_for_stack(run_dir.parent / "postgres")
+    if database_env is None:
+        return 1
+    stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir, app_env=database_env)
     try:
         stack.start()
     except StackError as exc:
@@ -506,6 +514,9 @@ def _cli_down(run_dir: Path) -> int:
         if pid:
             stop_pid(pid, signal.SIGTERM)
     state_file.unlink()
+    from devtools.native_db import stop_for_stack
+
+    stop_for_stack(run_dir.parent / "postgres")
     print("native stack stopped")
     return 0
 

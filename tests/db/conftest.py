@@ -6,6 +6,9 @@ PostgreSQL comes from the Debian package (`apt-get install postgresql`, which
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,11 +46,23 @@ def native_postgres_or_skip(run_dir: Path, max_connections: int = 100) -> Native
     return NativePostgres(run_dir, max_connections=max_connections)
 
 
+@contextlib.contextmanager
+def private_cluster(max_connections: int = 100) -> Iterator[NativePostgres]:
+    """A cluster in a new folder under /tmp (pytest's own tmp folders are private to root,
+    and the server runs as an unprivileged user), removed afterwards."""
+    run_dir = Path(tempfile.mkdtemp(prefix="wsgi-stack-pg-"))
+    try:
+        cluster = native_postgres_or_skip(run_dir, max_connections)
+        with cluster:
+            yield cluster
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativePostgres]:
+def postgres() -> Iterator[NativePostgres]:
     """One native PostgreSQL for the session, on a free loopback port, as a non-root user."""
-    cluster = native_postgres_or_skip(tmp_path_factory.mktemp("postgres"))
-    with cluster:
+    with private_cluster() as cluster:
         yield cluster
 
 
