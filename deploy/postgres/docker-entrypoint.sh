@@ -18,7 +18,8 @@ if [ "$(id -u)" = "0" ]; then
     mkdir -p "$PGDATA"
     chown postgres:postgres "$PGDATA"
     chmod 700 "$PGDATA"
-    exec runuser -u postgres -- /bin/sh "$0" "$@"
+    # setpriv execs (runuser would stay as PID 1 and the server would miss the stop signal).
+    exec setpriv --reuid=postgres --regid=postgres --init-groups /bin/sh "$0" "$@"
 fi
 
 if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
