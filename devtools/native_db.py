@@ -215,20 +215,28 @@ def migrate(url: str) -> subprocess.CompletedProcess[str]:
 
 
 def start_for_stack(run_dir: Path) -> dict[str, str] | None:
-    """`make stack`'s first step: the cluster up, migrated; the app's DATABASE_URL (or None)."""
-    try:
-        cluster = NativePostgres(run_dir)
-        cluster.initialise()
-        cluster.start()
-    except PostgresError as error:
-        print(f"PostgreSQL failed to start: {error}", file=sys.stderr)
-        return None
-    done = migrate(cluster.url)
+    """`make stack`'s first step: the database up and migrated; the app's DATABASE_URL.
+
+    A DATABASE_URL in the environment is used as it is (migrated, not started); otherwise a
+    cluster in ``run_dir``. None, after saying why, when either fails.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    where = "DATABASE_URL"
+    if not url:
+        try:
+            cluster = NativePostgres(run_dir)
+            cluster.initialise()
+            cluster.start()
+        except PostgresError as error:
+            print(f"PostgreSQL failed to start (or set DATABASE_URL): {error}", file=sys.stderr)
+            return None
+        url, where = cluster.url, f"PostgreSQL on 127.0.0.1:{cluster.port}"
+    done = migrate(url)
     if done.returncode != 0:
         print(f"migrations failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
         return None
-    print(f"PostgreSQL on 127.0.0.1:{cluster.port}, {done.stdout.strip()}")
-    return {"DATABASE_URL": cluster.url}
+    print(f"{where}: {done.stdout.strip()}")
+    return {"DATABASE_URL": url}
 
 
 def stop_for_stack(run_dir: Path) -> None:
