@@ -24,11 +24,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.db import UNAVAILABLE_ERRORS, Database, DatabaseSettings, build_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed 64-bit number, the same in every process that migrates this database.
+MIGRATION_LOCK = 0x5753_4749_4D49_4752
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -76,6 +79,10 @@ def cached_heads() -> frozenset[str]:
 
 
 def upgrade_with(connection: Connection, revision: str = "head") -> None:
+    if connection.dialect.name == "postgresql":
+        # Pods (init containers) and tasks may migrate at the same moment: one waits here until
+        # the other has committed, then finds the schema at head and does nothing.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     command.upgrade(alembic_config(connection), revision)
 
 

@@ -168,3 +168,19 @@ def test_database_outage_gives_503_then_recovers_without_restart(stack_on: Any) 
             time.sleep(0.5)
         after = hammer(app_url, 60, range(1, 4))
         assert set(after) <= {200, 201}, after  # the same workers, pools refreshed by pre-ping
+
+
+def test_concurrent_migrations_serialise(postgres: NativePostgres) -> None:
+    # What several pods' init containers do on a fresh database at once.
+    url = fresh_database(postgres)
+    argv = [sys.executable, "-m", "app.migrate", "upgrade"]
+    env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.Popen(
+            argv, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    results = [(run.wait(timeout=120), run.stderr.read() if run.stderr else b"") for run in runs]
+    assert [code for code, _ in results] == [0, 0, 0], results
+    assert migrate(url, "check").returncode == 0
