@@ -7,9 +7,19 @@ small however long the run. Off unless ``LOAD_WEIGHT_DB_WRITE`` is set. Tag: ``d
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from _common import ShapeUser, shape_weight, verdict
 from locust import TaskSet, tag, task
+
+SHAPE = "db_write"
+
+
+def expect(reply: Any, status: int) -> bool:
+    """Mark ``reply`` by its status; True when it is ``status``."""
+    ok = bool(reply.status_code == status)
+    verdict(reply, None if ok else f"status {reply.status_code}, expected {status}")
+    return ok
 
 
 class DbWriteTasks(TaskSet):
@@ -18,34 +28,25 @@ class DbWriteTasks(TaskSet):
     def cycle(self) -> None:
         # Unique across every locust worker process: a name conflict would be a 409.
         item = {"name": f"db-write-{uuid.uuid4().hex}", "quantity": 1}
-        with self.client.post(
-            "/api/items", json=item, name="db_write post /api/items", catch_response=True
+        post = self.client.post
+        with post(
+            "/api/items", json=item, name=f"{SHAPE} post /api/items", catch_response=True
         ) as reply:
-            created = reply.status_code == 201 and bool(reply.headers.get("Location"))
-            verdict(reply, None if created else f"status {reply.status_code}, expected 201")
-            location = reply.headers.get("Location", "")
-            etag = reply.headers.get("ETag", "")
-        if not created:
-            return
+            if not expect(reply, 201):
+                return
+            location, etag = reply.headers.get("Location", ""), reply.headers.get("ETag", "")
         path = "/" + location.split("/", 3)[-1] if "://" in location else location
-        with self.client.patch(
-            path,
-            json={"quantity": 2},
-            headers={"If-Match": etag},
-            name="db_write patch /api/items/[id]",
-            catch_response=True,
-        ) as reply:
-            ok = reply.status_code == 200
-            verdict(reply, None if ok else f"status {reply.status_code}, expected 200")
-            etag = reply.headers.get("ETag", etag)
-        with self.client.delete(
-            path,
-            headers={"If-Match": etag},
-            name="db_write delete /api/items/[id]",
-            catch_response=True,
-        ) as reply:
-            ok = reply.status_code == 204
-            verdict(reply, None if ok else f"status {reply.status_code}, expected 204")
+        steps = [
+            (self.client.patch, {"json": {"quantity": 2}}, "patch", 200),
+            (self.client.delete, {}, "delete", 204),
+        ]
+        for send, body, verb, status in steps:
+            name = f"{SHAPE} {verb} /api/items/[id]"
+            headers = {"If-Match": etag}
+            with send(path, headers=headers, name=name, catch_response=True, **body) as reply:
+                if not expect(reply, status):
+                    return
+                etag = reply.headers.get("ETag", etag)
 
 
 class DbWriteUser(ShapeUser):
