@@ -75,6 +75,9 @@ def test_data_survives_down_and_up(stack: ComposeStack) -> None:
     )
     assert created.status_code == 201
     location = created.headers["Location"]
+    stack.compose("restart", "app", "db", timeout=300)  # a restart of every process
+    stack.compose("up", "--detach", "--wait", "--wait-timeout", "300", timeout=600)
+    assert requests.get(stack.url + location, timeout=TIMEOUT).json()["name"] == "kept"
     stack.compose("down", "--timeout", "40")  # not -v: the db-data volume stays
     stack.compose("up", "--detach", "--wait", "--wait-timeout", "300", timeout=600)
     stack.wait_http("/readyz")

@@ -119,3 +119,16 @@ def test_readiness_refuses_a_schema_behind_the_code(sqlite_url: str) -> None:
         command.upgrade(alembic_config(conn), "head")
     assert client.get("/readyz").json == {"status": "ready"}
     get_db(app).dispose()
+
+
+def test_an_exhausted_pool_is_503_after_the_pool_timeout(sqlite_url: str) -> None:
+    app = create_app(
+        {"DATABASE_URL": sqlite_url, "DATABASE_POOL_SIZE": "1", "DATABASE_POOL_TIMEOUT": "1"}
+    )
+    database = get_db(app)
+    with database.engine.connect():  # the pool's only connection, held elsewhere
+        response = app.test_client().get("/api/items")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert app.test_client().get("/api/items").status_code == 200  # given back: served again
+    database.dispose()

@@ -184,3 +184,22 @@ def test_concurrent_migrations_serialise(postgres: NativePostgres) -> None:
     results = [(run.wait(timeout=120), run.stderr.read() if run.stderr else b"") for run in runs]
     assert [code for code, _ in results] == [0, 0, 0], results
     assert migrate(url, "check").returncode == 0
+
+
+def test_statement_timeout_ends_a_slow_query_with_503(postgres: NativePostgres) -> None:
+    url = fresh_database(postgres)
+    assert migrate(url, "upgrade").returncode == 0
+    app = create_app({"DATABASE_URL": url, "DATABASE_STATEMENT_TIMEOUT_MS": "200"})
+    database = app.extensions["db"]
+
+    @app.get("/slow")
+    def slow() -> str:
+        database.connection().exec_driver_sql("SELECT pg_sleep(5)")
+        return "finished"
+
+    began = time.monotonic()
+    response = app.test_client().get("/slow")
+    assert response.status_code == 503
+    assert time.monotonic() - began < 4  # cut by the server, not waited out
+    assert app.test_client().get("/api/items/1").status_code == 200
+    database.dispose()
