@@ -104,6 +104,7 @@ migrate: $(STAMP) ## Migrate DATABASE_URL's database to head (default: the dev S
 revision: $(STAMP) ## New migration script in app/migrations/versions: make revision MSG="add x"
 	@test -n "$(MSG)" || { echo 'revision: say what it changes, MSG="add a column"' >&2; exit 2; }
 	$(BIN)/python -m app.migrate revision -m "$(MSG)"
+	$(BIN)/ruff format --quiet app/migrations/versions
 
 # pg_dump's custom format (-Fc): compressed, and pg_restore can restore it selectively.
 db-backup: ## pg_dump the compose stack's database to BACKUP (default backups/db-<time>.dump)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from app.db import get_db
-from app.migrate import schema_readiness
 from flasklite import Flask, Response, abort, jsonify, render_template, request
 
 NAME_MAX_LENGTH = 100
@@ -97,5 +96,8 @@ def register_views(app: Flask) -> None:
     def readyz() -> tuple[dict[str, Any], int]:
         if not app.extensions.get("ready", False):
             return {"status": "starting"}, 503
-        # The database answers and its schema is the one this code expects (app/migrate.py).
+        # The database answers and its schema is the one this code expects. Imported here so
+        # that `python -m app.migrate` does not find itself imported by the package first.
+        from app.migrate import schema_readiness
+
         return schema_readiness(get_db(app))

@@ -5,8 +5,8 @@ Revision ${up_revision}, after ${down_revision | comma,n}; written ${create_date
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+import sqlalchemy as sa  # noqa: F401 - used once the steps below are written
+from alembic import op  # noqa: F401
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
