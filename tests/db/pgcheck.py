@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 from devtools.native_db import NativePostgres
+from devtools.native_stack import REPO_ROOT
+
+
+def migrate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m app.migrate ARGS`` against ``url``, in a clean environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.migrate", *args],
+        cwd=REPO_ROOT,
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def fresh_database(cluster: NativePostgres) -> str:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from devtools.native_db import NativePostgres
 from devtools.native_stack import NativeStack
-from tests.db.pgcheck import fresh_database
-from tests.db.test_postgres import migrate
+from tests.db.pgcheck import fresh_database, migrate
 from tests.loadtests.helpers import LOCUSTFILES, SHAPES, run_locust
 from tests.support.prereqs import require_executable
 

@@ -21,22 +21,11 @@ from app import create_app
 from devtools.native_db import NativePostgres
 from devtools.native_stack import REPO_ROOT, NativeStack
 from tests.db.conftest import private_cluster
-from tests.db.pgcheck import children, fresh_database, sessions, sockets_to_port
+from tests.db.pgcheck import children, fresh_database, migrate, sessions, sockets_to_port
 from tests.support.prereqs import require_executable
 
 WORKERS, THREADS, POOL = 2, 4, 2
 _names = itertools.count()  # unique item names across every load in the session
-
-
-def migrate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.migrate", *args],
-        cwd=REPO_ROOT,
-        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_migrations_go_up_and_down(postgres: NativePostgres) -> None:
