@@ -13,6 +13,17 @@ fi
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
 export PGDATA
 
+# Read while still root, as the official image does: the secret file may be root's alone.
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+        echo "entrypoint: set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, not both" >&2
+        exit 1
+    fi
+    POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+    export POSTGRES_PASSWORD
+    unset POSTGRES_PASSWORD_FILE
+fi
+
 if [ "$(id -u)" = "0" ]; then
     # A fresh named volume belongs to root: hand it to postgres, then drop root for good.
     mkdir -p "$PGDATA"
@@ -22,13 +33,6 @@ if [ "$(id -u)" = "0" ]; then
     exec setpriv --reuid=postgres --regid=postgres --init-groups /bin/sh "$0" "$@"
 fi
 
-if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
-    if [ -n "${POSTGRES_PASSWORD:-}" ]; then
-        echo "entrypoint: set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, not both" >&2
-        exit 1
-    fi
-    POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
-fi
 POSTGRES_USER=${POSTGRES_USER:-postgres}
 POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 
@@ -54,4 +58,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     fi
 fi
 
+# The password is in the cluster now; the server process need not carry it in its environment.
+unset POSTGRES_PASSWORD
 exec "$@" -c listen_addresses='*'

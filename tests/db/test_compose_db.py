@@ -24,7 +24,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
     require_docker()
     secret = tmp_path_factory.mktemp("secret") / "db_password"
     secret.write_text("a-test-only-password\n")
-    secret.chmod(0o644)  # read by the app (uid 10001) and postgres inside the containers
+    # Plain compose bind-mounts the file as it is: the app (uid 10001) must be able to read it.
+    secret.chmod(0o644)
     # An image tag of this run's own: the shared default tag may be rebuilt by anyone meanwhile,
     # and the down/up below starts containers again without building.
     image = f"wsgi-stack-app:db-test-{uuid.uuid4().hex[:8]}"
