@@ -6,6 +6,9 @@
     python -m app.migrate check                  # exit 1 unless the database is at head
     python -m app.migrate revision -m MESSAGE    # a new empty revision (`make revision MSG=...`)
 
+``--wait SECONDS`` (before the command; default 60, for SQLite 0) waits that long for the database to accept
+connections before giving up with exit status 2.
+
 The database comes from the same ``DATABASE_*`` variables the app reads (app/db.py). The
 scripts live in ``app/migrations`` so the app image carries them without a build change; the
 ``alembic.ini`` at the repository root points there too, for the plain ``alembic`` command.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from app.db import UNAVAILABLE_ERRORS, Database, DatabaseSettings, build_engine
 
@@ -86,6 +90,12 @@ def upgrade_with(connection: Connection, revision: str = "head") -> None:
     command.upgrade(alembic_config(connection), revision)
 
 
+def wait_for_database(engine: Engine) -> None:
+    """One connection attempt; raises what UNAVAILABLE_ERRORS names while the server is away."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.migrate", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,22 +107,38 @@ def run(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="exit 1 unless the database is at head")
     new = sub.add_parser("revision", help="write a new revision script")
     new.add_argument("-m", "--message", required=True)
+    # Where nothing orders the start (Swarm tasks, Kubernetes init containers) the database may
+    # still be starting: wait for it a while rather than fail and be restarted.
+    parser.add_argument(
+        "--wait", type=float, help="seconds to wait for the database (default 60; SQLite 0)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "revision":
         command.revision(alembic_config(), message=args.message)
         return 0
-    engine = build_engine(DatabaseSettings.load())
+    settings = DatabaseSettings.load()
+    engine = build_engine(settings)
+    # A SQLite file is there or not: nothing to wait for.
+    wait = args.wait if args.wait is not None else (0.0 if settings.is_sqlite else 60.0)
+    deadline = time.monotonic() + wait
     try:
+        while True:
+            try:
+                wait_for_database(engine)
+                break
+            except UNAVAILABLE_ERRORS as error:
+                if time.monotonic() >= deadline:
+                    name = error.__class__.__name__
+                    print(f"database unavailable: {name}: {error}", file=sys.stderr)
+                    return 2
+                time.sleep(1)
         with engine.begin() as conn:
             if args.command == "upgrade":
                 upgrade_with(conn, args.revision)
             elif args.command == "downgrade":
                 command.downgrade(alembic_config(conn), args.revision)
             current = current_revisions(conn)
-    except UNAVAILABLE_ERRORS as error:
-        print(f"database unavailable: {error.__class__.__name__}: {error}", file=sys.stderr)
-        return 2
     finally:
         engine.dispose()
     heads = head_revisions()

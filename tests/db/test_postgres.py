@@ -19,7 +19,7 @@ import requests
 
 from app import create_app
 from devtools.native_db import NativePostgres
-from devtools.native_stack import REPO_ROOT, NativeStack
+from devtools.native_stack import REPO_ROOT, NativeStack, free_port
 from tests.db.conftest import private_cluster
 from tests.db.pgcheck import children, fresh_database, migrate, sessions, sockets_to_port
 from tests.support.prereqs import require_executable
@@ -170,8 +170,8 @@ def test_concurrent_migrations_serialise(postgres: NativePostgres) -> None:
         )
         for _ in range(3)
     ]
-    results = [(run.wait(timeout=120), run.stderr.read() if run.stderr else b"") for run in runs]
-    assert [code for code, _ in results] == [0, 0, 0], results
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
     assert migrate(url, "check").returncode == 0
 
 
@@ -192,3 +192,25 @@ def test_statement_timeout_ends_a_slow_query_with_503(postgres: NativePostgres) 
     assert time.monotonic() - began < 4  # cut by the server, not waited out
     assert app.test_client().get("/api/items/1").status_code == 200
     database.dispose()
+
+
+def test_migrate_waits_for_a_database_that_is_still_starting() -> None:
+    with private_cluster() as cluster:
+        cluster.stop()
+        argv = [sys.executable, "-m", "app.migrate", "--wait", "60", "upgrade"]
+        env = {"DATABASE_URL": cluster.url, "PATH": "/usr/bin:/bin"}
+        waiting = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL)
+        time.sleep(3)
+        assert waiting.poll() is None  # still waiting, not failed
+        cluster.start()
+        assert waiting.wait(timeout=60) == 0
+        assert migrate(cluster.url, "check").returncode == 0
+
+
+def test_migrate_gives_up_after_its_wait() -> None:
+    url = f"postgresql+psycopg://app:x@127.0.0.1:{free_port()}/app"
+    began = time.monotonic()
+    done = migrate(url, "--wait", "2", "upgrade")
+    assert done.returncode == 2
+    assert "database unavailable" in done.stderr
+    assert 2 <= time.monotonic() - began < 30
