@@ -121,3 +121,26 @@ clean: ## Remove the venv, caches and run output
 .PHONY: certs
 certs: $(STAMP) ## Local CA + certificate for localhost and the compose names into secrets/ (docs/edge.md)
 	$(BIN)/python -m devtools.certs $(if $(NAMES),$(foreach n,$(NAMES),--name $(n)))
+# --- The database (docs/database.md) ---------------------------------------------------------
+.PHONY: migrate revision db-backup db-restore
+
+migrate: $(STAMP) ## Migrate DATABASE_URL's database to head (default: the dev SQLite file)
+	$(BIN)/python -m app.migrate upgrade
+
+revision: $(STAMP) ## New migration script in app/migrations/versions: make revision MSG="add x"
+	@test -n "$(MSG)" || { echo 'revision: say what it changes, MSG="add a column"' >&2; exit 2; }
+	$(BIN)/python -m app.migrate revision -m "$(MSG)"
+	$(BIN)/ruff format --quiet app/migrations/versions
+
+# pg_dump's custom format (-Fc): compressed, and pg_restore can restore it selectively.
+db-backup: ## pg_dump the compose stack's database to BACKUP (default backups/db-<time>.dump)
+	@set -euo pipefail; file="$(or $(BACKUP),backups/db-$$(date +%Y%m%d-%H%M%S).dump)"; \
+	mkdir -p "$$(dirname "$$file")"; \
+	docker compose exec -T db sh -c 'pg_dump -Fc -U "$$POSTGRES_USER" "$$POSTGRES_DB"' >"$$file.partial"; \
+	mv "$$file.partial" "$$file"; echo "backup written to $$file"
+
+db-restore: ## pg_restore BACKUP into the compose stack's database, replacing what it holds
+	@set -euo pipefail; test -f "$(BACKUP)" || { echo 'db-restore: BACKUP=path/to/file.dump' >&2; exit 2; }; \
+	docker compose exec -T db sh -c \
+	  'pg_restore --clean --if-exists --no-owner --single-transaction -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' <"$(BACKUP)"; \
+	echo "restored $(BACKUP)"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Stand-in base images for machines with no container registry (`docker pull` fails), built from
-# Debian packages with debootstrap: local/python:3.11-bookworm and local/nginx:1.22-bookworm.
+# Debian packages with debootstrap: local/python:3.11-bookworm, local/nginx:1.22-bookworm and
+# local/postgres:15-bookworm (deploy/postgres/, whose entrypoint honours the official image's
+# variables).
 # Idempotent: images that exist are kept. `make standins` runs it with --env-file .env, which also
-# points PYTHON_IMAGE / NGINX_IMAGE in that file at the stand-ins, so a plain
+# points PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE in that file at the stand-ins, so a plain
 # `docker compose up --build` (or `make up`) uses them; .ci/provision.sh runs it without.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,7 @@ done
 PYTHON_STANDIN="local/python:3.11-bookworm"
 NGINX_STANDIN="local/nginx:1.22-bookworm"
 BASE_STANDIN="local/bookworm-base:latest"
+POSTGRES_STANDIN="local/postgres:15-bookworm"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -72,7 +75,13 @@ if ! image_exists "$PYTHON_STANDIN" || ! image_exists "$NGINX_STANDIN"; then
 fi
 image_exists "$PYTHON_STANDIN" || die "$PYTHON_STANDIN missing after build"
 image_exists "$NGINX_STANDIN" || die "$NGINX_STANDIN missing after build"
-log "base images: $PYTHON_STANDIN $NGINX_STANDIN"
+if ! image_exists "$POSTGRES_STANDIN"; then
+    log "building $POSTGRES_STANDIN"
+    $SUDO docker build --force-rm -q --build-arg "BASE_IMAGE=$BASE_STANDIN" \
+        -t "$POSTGRES_STANDIN" deploy/postgres >/dev/null
+fi
+image_exists "$POSTGRES_STANDIN" || die "$POSTGRES_STANDIN missing after build"
+log "base images: $PYTHON_STANDIN $NGINX_STANDIN $POSTGRES_STANDIN"
 
 # Point compose at them: replace the variable's line in the env file, or append it.
 set_env() {
@@ -87,5 +96,6 @@ if [ -n "$ENV_FILE" ]; then
     [ -e "$ENV_FILE" ] || cp .env.example "$ENV_FILE"
     set_env PYTHON_IMAGE "$PYTHON_STANDIN" "$ENV_FILE"
     set_env NGINX_IMAGE "$NGINX_STANDIN" "$ENV_FILE"
-    log "$ENV_FILE: PYTHON_IMAGE=$PYTHON_STANDIN NGINX_IMAGE=$NGINX_STANDIN (docker compose reads it)"
+    set_env POSTGRES_IMAGE "$POSTGRES_STANDIN" "$ENV_FILE"
+    log "$ENV_FILE: the *_IMAGE variables point at the stand-ins (docker compose reads it)"
 fi

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.config import DEFAULTS, ENV_PREFIX, check_config
+from app.db import init_db
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
+from app.items import register_items
 from app.logs import configure_logging
 from app.views import register_views
 from flasklite import Flask
@@ -26,7 +28,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(check_config(app.config))
 
     configure_logging(app, app.config["LOG_LEVEL"])
+    init_db(app)  # no connection here: each worker opens its own pool (app/db.py)
     register_views(app)
+    register_items(app)
     register_error_pages(app)
     if app.config["DIAGNOSTICS"]:
         register_diagnostics(app)

@@ -34,6 +34,7 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 STANDIN_IMAGES = {
     "PYTHON_IMAGE": "local/python:3.11-bookworm",
     "NGINX_IMAGE": "local/nginx:1.22-bookworm",
+    "POSTGRES_IMAGE": "local/postgres:15-bookworm",
 }
 UP_TIMEOUT = 300  # seconds: a cold build of the app image with pip behind a proxy included
 

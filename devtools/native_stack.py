@@ -339,6 +339,9 @@ class NativeStack:
                 "APP_TRUSTED_PROXY_COUNT": "1",
                 "APP_INSTANCE_NAME": f"native-{index}",
                 "APP_MAX_CONTENT_LENGTH": self.max_content_length,
+                # A database of this run's own (migrated on first use) unless app_env names one.
+                "DATABASE_URL": os.environ.get("DATABASE_URL")
+                or f"sqlite:///{self.run_dir}/app.db",
             }
         )
         env.update(self.app_env)

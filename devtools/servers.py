@@ -159,6 +159,8 @@ class ProcessServer:
         # Removed again by stop(): read log_text() before stopping.
         self._log_dir = Path(tempfile.mkdtemp(prefix=f"wsgi-stack-{name}-"))
         self.log_path = self._log_dir / "server.log"
+        # A database of this server's own (SQLite, migrated on first use), gone with the folder.
+        self._extra_env.setdefault("DATABASE_URL", f"sqlite:///{self._log_dir / 'app.db'}")
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = START_TIMEOUT) -> ProcessServer:

@@ -39,6 +39,11 @@ def up(run_dir: Path) -> int:
             return 0
         down(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    from devtools.native_db import start_for_stack  # PostgreSQL up and migrated, first
+
+    database_env = start_for_stack(run_dir.parent / "postgres")
+    if database_env is None:
+        return 1
     supervisor_log = run_dir / "supervisor.log"
     with supervisor_log.open("ab") as log:
         # A session of its own: it outlives `make stack` and the terminal.
@@ -49,6 +54,7 @@ def up(run_dir: Path) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **database_env},
         )
     deadline = time.monotonic() + START_TIMEOUT * 2
     while time.monotonic() < deadline:
@@ -72,7 +78,11 @@ def supervise(run_dir: Path) -> int:
     port = int(os.environ.get("STACK_PORT", "8080"))
     replicas = int(os.environ.get("STACK_REPLICAS", "1"))
     state_file = run_dir / "state.json"
-    stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir)
+    # DATABASE_URL comes from `up`, which started and migrated the database first.
+    database_env = (
+        {"DATABASE_URL": os.environ["DATABASE_URL"]} if "DATABASE_URL" in os.environ else {}
+    )
+    stack = NativeStack(port=port, replicas=replicas, run_dir=run_dir, app_env=database_env)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
@@ -117,5 +127,8 @@ def down(run_dir: Path) -> int:
         if pid and pid_alive(pid):
             stop_pid(pid, signal.SIGTERM)
     state_file.unlink(missing_ok=True)
+    from devtools.native_db import stop_for_stack
+
+    stop_for_stack(run_dir.parent / "postgres")
     print("native stack stopped")
     return 0

@@ -34,6 +34,10 @@ DEFAULT_STACK = "wsgi-stack"
 # The service the stack publishes, and the one whose replicas nginx spreads requests over.
 ENTRY_SERVICE = "nginx"
 APP_SERVICE = "app"
+# One-shot services: a stack runs them as jobs (run to completion once a deploy, never restarted
+# after success). A stack has no `service_completed_successfully`: the app answers /readyz with
+# 503 until the schema is at head, so swarm's start-first update waits for the migration.
+JOB_SERVICES = frozenset({"migrate"})
 
 # Compose keys a stack rejects or ignores. `build`: swarm runs images only (built beforehand);
 # `container_name`: a task name is chosen by swarm; the others are rejected by the stack schema.
@@ -163,6 +167,9 @@ def swarm_file(config: Mapping[str, Any]) -> dict[str, Any]:
         deploy.update(copy.deepcopy(config.get("x-swarm-deploy", {}).get(name, {})))
         if not deploy.get("placement"):
             deploy.pop("placement", None)
+        if name in JOB_SERVICES:
+            deploy["mode"] = "replicated-job"
+            deploy.pop("replicas", None)
         if name == APP_SERVICE:
             # DNS round robin: `app` resolves to every task's address, as with compose replicas,
             # so nginx's resolver sees each replica and retries a failed request on another. The
@@ -181,7 +188,7 @@ def swarm_file(config: Mapping[str, Any]) -> dict[str, Any]:
                 network["attachable"] = True
             if not network.get("ipam"):
                 network.pop("ipam", None)
-    for section in ("networks", "volumes"):
+    for section in ("networks", "volumes", "secrets"):
         for item in stack.get(section, {}).values():
             if isinstance(item, dict) and not item.get("external"):
                 # Compose names them after its project (`wsgi-stack_default`); without a name the

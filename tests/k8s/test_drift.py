@@ -108,12 +108,14 @@ def test_compose_healthcheck_asks_a_probe_route_on_the_same_port(base_objects: O
 
 def test_every_app_variable_is_one_the_app_or_gunicorn_reads(base_objects: Objects) -> None:
     gunicorn_source = (ROOT / "gunicorn.conf.py").read_text()
+    database_source = (ROOT / "app" / "db.py").read_text()  # the DATABASE_* settings
     env = container_env(base_objects, app_deployment(base_objects), app_container(base_objects))
     for name in env:
         if name.startswith(f"{ENV_PREFIX}_"):
             assert name.removeprefix(f"{ENV_PREFIX}_") in DEFAULTS, f"{name}: app.config has no key"
         else:
-            assert f'"{name}"' in gunicorn_source, f"{name}: gunicorn.conf.py does not read it"
+            read = f'"{name}"' in gunicorn_source or f'"{name}"' in database_source
+            assert read, f"{name}: neither gunicorn.conf.py nor app/db.py reads it"
 
 
 def test_app_environment_is_the_same_under_compose_and_kubernetes(base_objects: Objects) -> None:

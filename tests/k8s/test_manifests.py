@@ -66,7 +66,7 @@ def test_every_selector_finds_the_pods_it_is_meant_for(
     rendered: dict[Path, Objects], tree: Path
 ) -> None:
     objects = rendered[tree]
-    deployments = by_kind(objects, "Deployment")
+    deployments = {**by_kind(objects, "Deployment"), **by_kind(objects, "StatefulSet")}
 
     def pods_matching(selector: dict[str, str]) -> set[str]:
         return {
@@ -108,7 +108,8 @@ def test_every_container_runs_hardened_like_the_compose_services(
     rendered: dict[Path, Objects], tree: Path
 ) -> None:
     """The `restricted` Pod Security profile, plus a read-only root with memory-backed scratch."""
-    for name, deployment in by_kind(rendered[tree], "Deployment").items():
+    workloads = {**by_kind(rendered[tree], "Deployment"), **by_kind(rendered[tree], "StatefulSet")}
+    for name, deployment in workloads.items():
         spec = pod_spec(deployment)
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["runAsUser"] != 0, name

@@ -71,6 +71,7 @@ def load_profile() -> Iterator[LoadProfile]:
         {
             "PYTHON_IMAGE": os.environ.get("PYTHON_IMAGE", "local/python:3.11-bookworm"),
             "NGINX_IMAGE": os.environ.get("NGINX_IMAGE", "local/nginx:1.22-bookworm"),
+            "POSTGRES_IMAGE": os.environ.get("POSTGRES_IMAGE", "local/postgres:15-bookworm"),
             "APP_IMAGE": f"{project}-app:test",
             "LOCUST_IMAGE": f"{project}-locust:test",
             "HTTP_BIND": "127.0.0.1",

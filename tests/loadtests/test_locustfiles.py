@@ -20,6 +20,9 @@ EXPECTED_USERS = {
     "not_found.py": "NotFoundUser",
     "head.py": "HeadUser",
     "streamed.py": "StreamUser",
+    # The database shapes: listed, but weight 0 unless LOAD_WEIGHT_DB_READ / _DB_WRITE is set.
+    "db_read.py": "DbReadUser",
+    "db_write.py": "DbWriteUser",
 }
 
 

@@ -18,7 +18,7 @@ RESPONSES = {
     "nginx-health": ("GET", "/nginx-health", "", 200),
     "app-404-html": ("GET", "/no-such-page", "Accept: text/html\r\n", 404),
     "app-404-json": ("GET", "/api/items/999", "", 404),
-    "app-405": ("DELETE", "/api/items/1", "", 405),
+    "app-405": ("DELETE", "/api/items", "", 405),
     "app-400": ("GET", "/stream?lines=oops", "", 400),
     "nginx-static-404": ("GET", "/static/missing.css", "", 404),
     "nginx-413": ("POST", "/api/items", "Content-Length: 999999999999\r\n", 413),

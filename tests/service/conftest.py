@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,12 @@ def clean_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    yield create_app({"TESTING": True, "INSTANCE_NAME": "test-replica"})
+def app(tmp_path: Path) -> Iterator[Flask]:
+    # A fresh SQLite file a test: migrated on first use, gone with tmp_path.
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    app = create_app({"TESTING": True, "INSTANCE_NAME": "test-replica", "DATABASE_URL": database})
+    yield app
+    app.extensions["db"].dispose()
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_create_item_rejects_body_over_the_configured_limit() -> None:
 
 
 def test_wrong_method_is_405_with_allow_header(client) -> None:
-    response = client.delete("/api/items/1")
+    response = client.delete("/api/items")
     assert response.status_code == 405
     assert response.json["error"]["code"] == 405
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}

@@ -270,7 +270,9 @@ def test_slow_app_gives_json_504_page_after_proxy_read_timeout() -> None:
 
 def test_cli_up_starts_a_background_stack_and_down_stops_it(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "STACK_PORT": str(port)}
+    # A SQLite database: this test is about the processes; tests/db runs `up` with PostgreSQL.
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    env = {**os.environ, "STACK_PORT": str(port), "DATABASE_URL": database}
     argv = [sys.executable, "-m", "devtools.native_stack"]
     run_dir = ["--run-dir", str(tmp_path / "stack")]
     root = Path(__file__).resolve().parents[2]
