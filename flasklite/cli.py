@@ -315,7 +315,15 @@ class FlaskGroup(AppGroup):
         if found is not None:
             return found
         group = self._app_commands(ctx)
-        return group.get_command(ctx, cmd_name) if group is not None else None
+        if group is None:
+            return None
+        from .ctx import has_app_context
+
+        # The app's own commands (and their parameter callbacks) run in its context, without
+        # each needing @with_appcontext; the context lives as long as the click context.
+        if not has_app_context():
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+        return group.get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
