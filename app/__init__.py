@@ -1,6 +1,8 @@
-"""The example service: ``create_app()`` builds it from defaults and ``APP_*`` environment.
+"""The example service: ``create_app()`` builds it from defaults, an optional instance file
+(``instance/config.py``) and ``APP_*`` environment variables, in that order.
 
-gunicorn loads ``app.wsgi:app``; ``python -m app`` runs the development server.
+gunicorn loads ``app.wsgi:app``; ``flasklite --app app:create_app run --debug`` (``make dev``)
+runs the development server.
 """
 
 from __future__ import annotations
@@ -8,25 +10,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.commands import register_commands
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
 from app.logs import configure_logging
-from app.views import register_views
+from app.pages import pages
+from app.views import api
 from flasklite import Flask
 from flasklite.middleware import install_middleware
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
+    # Settings for one deployment, kept out of git; the environment still wins over them.
+    app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env(ENV_PREFIX)
     if overrides:
         app.config.from_mapping(overrides)
     app.config.update(check_config(app.config))
 
     configure_logging(app, app.config["LOG_LEVEL"])
-    register_views(app)
+    app.register_blueprint(pages)
+    app.register_blueprint(api)
+    register_commands(app)
     register_error_pages(app)
     if app.config["DIAGNOSTICS"]:
         register_diagnostics(app)

@@ -1,20 +1,16 @@
-"""``python -m app``: the development server (werkzeug's run_simple, through ``app.run()``)."""
+"""``python -m app``: the development server; the same as ``flasklite --app app:create_app run``
+(options such as ``--host``, ``--port`` and ``--no-reload`` pass through)."""
 
 from __future__ import annotations
 
-import argparse
+import sys
 
-from app import create_app
+from flasklite.cli import main
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    parser.add_argument("--host", default=None, help="default 127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default 5000 (or SERVER_NAME's)")
-    args = parser.parse_args(argv)
-    app = create_app()
-    app.run(host=args.host, port=args.port)
+def run(argv: list[str] | None = None) -> None:
+    main(["--app", "app:create_app", "run", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    run()

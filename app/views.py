@@ -1,15 +1,15 @@
-"""The example service's endpoints: one of each dispatch shape a real service has.
+"""The example service's JSON API: the ``api`` blueprint, mounted at ``/api``.
 
 This is the file a copier replaces first. Items are a fixed in-memory catalogue so the service
 stays stateless: POST validates and answers what it would have created, without storing it.
+Views reach the app through ``current_app``, so this module needs no app to import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from flasklite import Flask, Response, abort, jsonify, render_template, request
+from flasklite import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 ITEMS: dict[int, dict[str, Any]] = {
     1: {"id": 1, "name": "Widget", "quantity": 12},
@@ -17,7 +17,6 @@ ITEMS: dict[int, dict[str, Any]] = {
     3: {"id": 3, "name": "Sprocket", "quantity": 250},
 }
 NAME_MAX_LENGTH = 100
-STREAM_MAX_LINES = 1000
 
 
 def validate_new_item(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -64,63 +63,32 @@ def bad_request(message: str, fields: dict[str, str] | None = None) -> tuple[Res
     return jsonify(error=error), 400
 
 
-def register_views(app: Flask) -> None:
-    @app.get("/")
-    def index() -> str:
-        return render_template("index.html", items=list(ITEMS.values()))
+api = Blueprint("api", __name__, url_prefix="/api")
 
-    @app.get("/hello")
-    def hello() -> Response:
-        return Response("Hello, World!", mimetype="text/plain")
 
-    @app.get("/api/items")
-    def list_items() -> Response:
-        return jsonify(items=list(ITEMS.values()))
+@api.get("/items")
+def list_items() -> Response:
+    return jsonify(items=list(ITEMS.values()))
 
-    @app.get("/api/items/<int:item_id>")
-    def get_item(item_id: int) -> dict[str, Any]:
-        item = ITEMS.get(item_id)
-        if item is None:
-            abort(404, description=f"There is no item {item_id}.")
-        return item
 
-    @app.post("/api/items")
-    def create_item() -> tuple[Response, int] | tuple[dict[str, Any], int, dict[str, str]]:
-        if not request.is_json:
-            return bad_request("Expected a JSON body with Content-Type: application/json.")
-        payload = request.get_json(silent=True)
-        if payload is None:
-            return bad_request("The request body is not valid JSON.")
-        item, errors = validate_new_item(payload)
-        if errors:
-            return bad_request("The item is not valid.", errors)
-        item["id"] = max(ITEMS) + 1
-        app.logger.info("accepted new item %r", item["name"])
-        return item, 201, {"Location": f"{request.script_root}/api/items/{item['id']}"}
+@api.get("/items/<int:item_id>")
+def get_item(item_id: int) -> dict[str, Any]:
+    item = ITEMS.get(item_id)
+    if item is None:
+        abort(404, description=f"There is no item {item_id}.")
+    return item
 
-    @app.get("/stream")
-    def stream() -> Response:
-        lines = parse_bounded(request.args.get("lines", "5"), int, 0, STREAM_MAX_LINES)
-        if lines is None:
-            abort(400, description=f"lines must be a whole number from 0 to {STREAM_MAX_LINES}.")
 
-        def generate() -> Iterator[str]:
-            # One chunk a line: the server sends each as it is produced (chunked encoding).
-            for number in range(1, lines + 1):
-                yield f"line {number}\n"
-
-        # nginx buffers proxied responses by default; this header turns that off for this
-        # response only, so each line reaches the client as soon as it is produced.
-        return Response(generate(), mimetype="text/plain", headers={"X-Accel-Buffering": "no"})
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        # Liveness: answering at all is the proof; no dependency is checked on purpose, so a
-        # slow database never makes the orchestrator kill a healthy process.
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    def readyz() -> tuple[dict[str, str], int]:
-        if not app.extensions.get("ready", False):
-            return {"status": "starting"}, 503
-        return {"status": "ready"}, 200
+@api.post("/items")
+def create_item() -> tuple[Response, int] | tuple[dict[str, Any], int, dict[str, str]]:
+    if not request.is_json:
+        return bad_request("Expected a JSON body with Content-Type: application/json.")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return bad_request("The request body is not valid JSON.")
+    item, errors = validate_new_item(payload)
+    if errors:
+        return bad_request("The item is not valid.", errors)
+    item["id"] = max(ITEMS) + 1
+    current_app.logger.info("accepted new item %r", item["name"])
+    return item, 201, {"Location": url_for(".get_item", item_id=item["id"])}
