@@ -243,3 +243,42 @@ def test_python_dash_m_runs_the_cli(project: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "/users/<int:id>" in done.stdout
+
+
+def test_app_cli_commands_through_the_test_runner() -> None:
+    app = Flask("with_commands")
+
+    @app.cli.command("hello")
+    @click.option("--name", default="world")
+    def hello(name: str) -> None:
+        click.echo(f"hello {name} from {current_app.name}")
+
+    result = app.test_cli_runner().invoke(args=["hello", "--name", "ann"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "hello ann from with_commands\n"
+
+
+def test_app_commands_are_listed_and_run_by_the_group(project: Path) -> None:
+    source = APP_MODULE + (
+        "\nimport click\napp = create_app('seeded')\n\n"
+        "@app.cli.command('seed')\ndef seed():\n    click.echo('seeded ' + app.name)\n"
+    )
+    module = write_module(project, "cliproj_h", source)
+    listing = CliRunner().invoke(FlaskGroup(), ["--app", module, "--help"])
+    assert "seed" in listing.output
+    result = CliRunner().invoke(FlaskGroup(), ["--app", module, "seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "seeded seeded\n"
+
+
+def test_shell_context_processors_add_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(code, "interact", lambda banner, local: seen.update(local))
+    app = Flask("shelled")
+
+    @app.shell_context_processor
+    def extra() -> dict[str, int]:
+        return {"answer": 42}
+
+    CliRunner().invoke(FlaskGroup(create_app=lambda: app), ["shell"])
+    assert seen["answer"] == 42
