@@ -22,11 +22,12 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .base import AppBase
+from .cli import load_dotenv as load_dotenv_files
 from .ctx import AppContext, RequestContext
 from .devserver import serve
 from .errorpages import error_response
 from .globals import _cv_ctx
-from .helpers import forget_tracebacks, load_dotenv_files
+from .helpers import forget_tracebacks
 from .testing import build_test_environ
 from .wrappers import Response
 

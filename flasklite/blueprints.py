@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .cli import AppGroup
-from .scaffold import Scaffold
+from .resources import PackageFiles
+from .scaffold import F, Scaffold
 
 if TYPE_CHECKING:
     from .app import Flask
 
-F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetup = Callable[["BlueprintSetupState"], None]
 
 
@@ -59,9 +59,7 @@ class BlueprintSetupState:
     def __init__(
         self, blueprint: Blueprint, app: Flask, options: dict[str, Any], first_registration: bool
     ) -> None:
-        self.app = app
-        self.blueprint = blueprint
-        self.options = options
+        self.app, self.blueprint, self.options = app, blueprint, options
         #: False when the same blueprint object was already registered under another name;
         #: ``record_once`` callbacks run only on the first.
         self.first_registration = first_registration
@@ -86,9 +84,10 @@ class BlueprintSetupState:
         view_func: Callable[..., Any] | None = None,
         **options: Any,
     ) -> None:
-        if self.url_prefix is not None:
-            rule = join_url_prefix(self.url_prefix, rule) if rule else self.url_prefix
-        options.setdefault("subdomain", self.subdomain)
+        if self.url_prefix:
+            rule = self.url_prefix.rstrip("/") + "/" + rule.lstrip("/") if rule else self.url_prefix
+        if "subdomain" not in options:
+            options["subdomain"] = self.subdomain
         if endpoint is None:
             if view_func is None:
                 raise TypeError("add_url_rule() needs an endpoint or a view function")
@@ -103,7 +102,7 @@ class BlueprintSetupState:
         )
 
 
-class Blueprint(Scaffold):
+class Blueprint(PackageFiles, Scaffold):
     """Routes, hooks, handlers, template helpers and commands to register on apps later.
 
     Hooks and handlers registered on a blueprint apply to its own requests (and those of the
@@ -123,12 +122,9 @@ class Blueprint(Scaffold):
         root_path: str | None = None,
         cli_group: str | None = DEFAULT_CLI_GROUP,
     ) -> None:
-        super().__init__(
-            import_name=import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
+        super().__init__(import_name)
+        self.init_package_files(
+            import_name, static_folder, static_url_path, template_folder, root_path
         )
         if not name:
             raise ValueError("A blueprint needs a non-empty name.")
@@ -138,12 +134,11 @@ class Blueprint(Scaffold):
                 " in endpoints, so a name cannot hold one."
             )
         self.name = name
-        self.url_prefix = url_prefix
-        self.subdomain = subdomain
+        self.url_prefix, self.subdomain = url_prefix, subdomain
         # Named so it does not shadow the ``url_defaults`` decorator inherited from Scaffold.
         self.url_values_defaults: dict[str, Any] = dict(url_defaults or {})
-        self.cli_group = cli_group
-        self.cli = AppGroup(name)
+        # Where its commands go: a group named after it (default), another name, or None.
+        self.cli, self.cli_group = AppGroup(name), cli_group
         self.deferred_functions: list[DeferredSetup] = []
         self.nested: list[tuple[Blueprint, dict[str, Any]]] = []
         self.registered_once = False
@@ -154,19 +149,20 @@ class Blueprint(Scaffold):
     def _check_setup_finished(self, f_name: str) -> None:
         # Registration copies the blueprint into the app; a later change would silently
         # apply to nothing, so it is refused instead.
-        if self.registered_once:
-            raise AssertionError(
-                f"The setup method {f_name!r} can no longer be called on blueprint"
-                f" {self.name!r}: it has already been registered on an app, and changes made"
-                " afterwards would not reach it. Set the blueprint up before registering it."
-            )
+        if not self.registered_once:
+            return
+        raise AssertionError(
+            f"Setup method {f_name!r} cannot be called any more on blueprint"
+            f" {self.name!r}: it has already been registered on an app, and changes made"
+            " afterwards would not reach it. Set the blueprint up before registering it."
+        )
 
     # -- deferred set-up ------------------------------------------------------------------------
 
     def record(self, func: DeferredSetup) -> None:
         """Call ``func(state)`` on every registration of this blueprint."""
         self._check_setup_finished("record")
-        self.deferred_functions.append(func)
+        self.deferred_functions += [func]
 
     def record_once(self, func: DeferredSetup) -> None:
         """Call ``func(state)`` only on the first registration with any app."""
@@ -178,7 +174,10 @@ class Blueprint(Scaffold):
         self.record(once)
 
     def make_setup_state(
-        self, app: Flask, options: dict[str, Any], first_registration: bool = False
+        self,
+        app: Flask,
+        options: dict[str, Any],
+        first_registration: bool = False,
     ) -> BlueprintSetupState:
         return BlueprintSetupState(self, app, options, first_registration)
 
@@ -200,7 +199,7 @@ class Blueprint(Scaffold):
         provide_automatic_options: bool | None = None,
         **options: Any,
     ) -> None:
-        if endpoint and "." in endpoint:
+        if endpoint is not None and "." in endpoint:
             raise ValueError(f"The endpoint {endpoint!r} contains a dot; blueprints add theirs.")
         if view_func is not None and "." in getattr(view_func, "__name__", ""):
             raise ValueError(f"The view function name {view_func.__name__!r} contains a dot.")
@@ -214,34 +213,40 @@ class Blueprint(Scaffold):
         """A decorator that calls ``app.<method>(*args)(f)`` on first registration."""
 
         def decorator(f: F) -> F:
-            self.record_once(lambda state: getattr(state.app, method)(*args)(f))
+            def apply(state: BlueprintSetupState) -> None:
+                getattr(state.app, method)(*args)(f)
+
+            self.record_once(apply)
             return f
 
         return decorator
 
-    def before_app_request(self, f: F) -> F:
-        self.record_once(lambda state: state.app.before_request(f))
+    def on_app(self, method: str, f: F) -> F:
+        """Register ``f`` with ``app.<method>(f)`` on first registration (app-wide)."""
+
+        def apply(state: BlueprintSetupState) -> None:
+            getattr(state.app, method)(f)
+
+        self.record_once(apply)
         return f
+
+    def before_app_request(self, f: F) -> F:
+        return self.on_app("before_request", f)
 
     def after_app_request(self, f: F) -> F:
-        self.record_once(lambda state: state.app.after_request(f))
-        return f
+        return self.on_app("after_request", f)
 
     def teardown_app_request(self, f: F) -> F:
-        self.record_once(lambda state: state.app.teardown_request(f))
-        return f
+        return self.on_app("teardown_request", f)
 
     def app_context_processor(self, f: F) -> F:
-        self.record_once(lambda state: state.app.context_processor(f))
-        return f
+        return self.on_app("context_processor", f)
 
     def app_url_value_preprocessor(self, f: F) -> F:
-        self.record_once(lambda state: state.app.url_value_preprocessor(f))
-        return f
+        return self.on_app("url_value_preprocessor", f)
 
     def app_url_defaults(self, f: F) -> F:
-        self.record_once(lambda state: state.app.url_defaults(f))
-        return f
+        return self.on_app("url_defaults", f)
 
     def app_errorhandler(self, code: type[BaseException] | int) -> Callable[[F], F]:
         return self.app_for("errorhandler", code)
@@ -291,8 +296,8 @@ class Blueprint(Scaffold):
             )
         # Every registration has a new name, so each gets its own scoped copy of the hooks.
         self._copy_scoped_registries(app, name)
-        for deferred in self.deferred_functions:
-            deferred(state)
+        for setup in self.deferred_functions:
+            setup(state)
         self._register_commands(app, options, name)
         for child, child_options in self.nested:
             merged = dict(child_options)

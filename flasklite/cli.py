@@ -354,6 +354,6 @@ class FlaskCliRunner(CliRunner):
         self, cli: click.Command | None = None, args: Any = None, **kwargs: Any
     ) -> Result:
         if cli is None:
-            cli = self.app.cli  # type: ignore[attr-defined]
+            cli = self.app.cli
         kwargs.setdefault("obj", ScriptInfo(create_app=lambda: self.app))
         return super().invoke(cli, args, **kwargs)

@@ -36,6 +36,15 @@ def create_app(name="made"):
 ENV_NAMES = ("FLASK_APP", "FLASK_DEBUG", "CLI_TEST_A", "CLI_TEST_B", "CLI_TEST_C")
 
 
+@pytest.fixture(autouse=True)
+def restore_environment() -> Iterator[None]:
+    """The CLI writes os.environ (.env files, --debug); every test leaves it as it found it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A temporary project folder as the current directory, with a clean environment."""
