@@ -45,6 +45,7 @@ from werkzeug.wrappers import Request as WzRequest
 from werkzeug.wrappers import Response as WzResponse
 
 import flasklite as fw
+from bench import blueprint_case
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -79,6 +80,9 @@ CASES = [
     ),
     Case("template", "GET /page/<name> → Jinja template", "GET", "/page/Ada"),
     Case("rules_100", f"{N_RULES} converter rules, match the last", "GET", f"/r{N_RULES - 1}/7"),
+    Case(
+        "blueprint", "GET /v1/ping in a blueprint + its before_request", "GET", blueprint_case.PATH
+    ),
 ]
 
 
@@ -123,6 +127,8 @@ def make_bare(template_dir: str) -> WSGIApp:
             return answer(start_response, "200 OK", js, body)
         if (m := rule_re.match(path)) and int(m[1]) < N_RULES and method == "GET":
             return answer(start_response, "200 OK", text, f"r{m[1]} {m[2]}".encode())
+        if (pong := blueprint_case.bare_answer(path, method)) is not None:
+            return answer(start_response, "200 OK", text, pong)
         return answer(start_response, "404 NOT FOUND", text, b"<h1>Not Found</h1>")
 
     return application
@@ -138,6 +144,7 @@ def make_werkzeug(template_dir: str) -> WSGIApp:
         Rule("/page/<name>", endpoint="page", methods=["GET"]),
     ]
     rules += [Rule(f"/r{i}/<int:n>", endpoint=f"r{i}", methods=["GET"]) for i in range(N_RULES)]
+    rules.append(Rule(blueprint_case.PATH, endpoint="v1.ping", methods=["GET"]))
     url_map = Map(rules)
 
     def to_json(data: Any, status: int = 200) -> WzResponse:
@@ -158,6 +165,9 @@ def make_werkzeug(template_dir: str) -> WSGIApp:
             elif endpoint == "page":
                 html = jinja.get_template("page.html").render(items=ITEMS, name=args["name"])
                 response = WzResponse(html, mimetype="text/html")
+            elif endpoint == "v1.ping":
+                pong = f"pong {blueprint_case.hook_value()}"
+                response = WzResponse(pong, mimetype="text/html")
             else:
                 response = WzResponse(f"{endpoint} {args['n']}", mimetype="text/html")
         except HTTPException as e:
@@ -191,6 +201,7 @@ def build_framework_app(cls: Any, template_dir: str) -> Any:
 
     for i in range(N_RULES):
         app.add_url_rule(f"/r{i}/<int:n>", f"r{i}", lambda n, i=i: f"r{i} {n}")
+    blueprint_case.add_to_framework_app(app, mod)
     return app
 
 

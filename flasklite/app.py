@@ -90,17 +90,14 @@ class Flask(AppBase):
         first value that is not None becomes the response and the view is skipped."""
         if not (self.before_request_funcs or self.url_value_preprocessors):
             return None  # nothing registered: the common case costs one check
-        ctx = self._request_ctx()
-        scopes = self.scopes_for(ctx.endpoint)
-        rule, args, _ = ctx.match_result()
-        for scope in scopes:
-            for func in self.url_value_preprocessors.get(scope, ()):
-                func(None if rule is None else rule.endpoint, args)
-        for scope in scopes:
-            for func in self.before_request_funcs.get(scope, ()):
-                early = self.ensure_sync(func)()
-                if early is not None:
-                    return early
+        rule, args, _ = self._request_ctx().match_result()
+        endpoint = None if rule is None else rule.endpoint
+        for func in self.hooks_for("url_value_preprocessors", endpoint):
+            func(endpoint, args)
+        for func in self.hooks_for("before_request_funcs", endpoint):
+            early = self.ensure_sync(func)()
+            if early is not None:
+                return early
         return None
 
     def dispatch_request(self) -> Any:

@@ -119,6 +119,7 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
         self._app_logger: logging.Logger | None = None
         self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
+        self._hooks_by_endpoint: dict[tuple[str, str | None], tuple[Callable[..., Any], ...]] = {}
         self._serving = False
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
         if static_host is not None and not host_matching:
@@ -268,6 +269,19 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
     def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""
         return scopes_of(endpoint)
+
+    def hooks_for(self, registry: str, endpoint: str | None) -> tuple[Callable[..., Any], ...]:
+        """The functions of a scoped registry (``"before_request_funcs"``) for a request to
+        ``endpoint``, app-wide scope first. Worked out once per endpoint when serving (the
+        registries are frozen then), so blueprint hooks cost a dict look-up per request."""
+        key = (registry, endpoint)
+        found = self._hooks_by_endpoint.get(key)
+        if found is None:
+            by_scope = getattr(self, registry)
+            found = tuple(f for scope in scopes_of(endpoint) for f in by_scope.get(scope, ()))
+            if self._serving:  # endpoints are the registered ones (or None): a bounded set
+                self._hooks_by_endpoint[key] = found
+        return found
 
     def check_trusted_host(self, environ: dict[str, Any]) -> None:
         """Raise werkzeug's ``SecurityError`` (400) when the Host is not in ``TRUSTED_HOSTS``.
