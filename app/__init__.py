@@ -21,8 +21,11 @@ from flasklite import Flask
 from flasklite.middleware import install_middleware
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(
+    overrides: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
+    """``instance_path`` defaults to ``instance/`` next to the ``app`` package."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     # Settings for one deployment, kept out of git; the environment still wins over them.
     app.config.from_pyfile("config.py", silent=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,11 @@ def clean_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    yield create_app({"TESTING": True, "INSTANCE_NAME": "test-replica"})
+def app(tmp_path: Path) -> Iterator[Flask]:
+    # An empty instance folder of its own: a developer's instance/config.py must not count.
+    yield create_app(
+        {"TESTING": True, "INSTANCE_NAME": "test-replica"}, instance_path=str(tmp_path)
+    )
 
 
 @pytest.fixture
