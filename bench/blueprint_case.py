@@ -1,14 +1,12 @@
-"""The ``blueprint`` case of ``bench/dispatch.py``: a route inside a blueprint mounted with a
-``url_prefix``, behind a blueprint ``before_request`` hook whose result the view returns (so no
-contender can skip the hook). Kept here so the case reads in one place; ``dispatch.py`` adds it
-to each contender."""
+"""The ``blueprint`` case of ``bench/dispatch.py`` (flasklite and Flask only: the Blueprint API):
+a route inside a blueprint mounted with a ``url_prefix``, behind a blueprint ``before_request``
+hook whose result the view returns, so neither can skip the hook."""
 
 from __future__ import annotations
 
 from typing import Any
 
 PATH = "/v1/ping"
-BODY = b"pong v1"
 
 
 def hook_value() -> str:
@@ -28,10 +26,3 @@ def add_to_framework_app(app: Any, mod: Any) -> None:
         return f"pong {mod.g.api_version}"
 
     app.register_blueprint(v1)
-
-
-def bare_answer(path: str, method: str) -> bytes | None:
-    """The floor's answer: string comparison, the hook as a plain call."""
-    if path == PATH and method == "GET":
-        return f"pong {hook_value()}".encode()
-    return None

@@ -107,7 +107,9 @@ class Flask(AppBase):
         ctx = self._request_ctx()
         rule, args, routing_error = ctx.match_result()
         if routing_error is not None:
-            self.raise_routing_exception(ctx.request)
+            if type(self).raise_routing_exception is not Flask.raise_routing_exception:
+                self.raise_routing_exception(ctx.request)  # a subclass's own handling
+            raise routing_error  # as the method does, without building the Request for it
         assert rule is not None and rule.endpoint is not None
         method = ctx.environ.get("REQUEST_METHOD", "").upper()
         if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):

@@ -243,6 +243,7 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
         self.template_globals[name or f.__name__] = f
         if self._jinja_env is not None:
             self._jinja_env.globals[name or f.__name__] = f
+            self._jinja_env.forget_templates()  # loaded templates hold a copy of the globals
 
     @setup_step
     def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
@@ -263,8 +264,12 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
 
     def build_shape_routes(self) -> PatternRoutes:
         """The table of rules with converters matched by shape (once, when serving starts)."""
-        self.shape_routes = {} if self.subdomain_matching else pattern_routes(self.url_map)
-        return self.shape_routes
+        if self.subdomain_matching:  # the Host decides too: werkzeug alone can answer
+            table = PatternRoutes({}, frozenset(), open_start=True)
+        else:
+            table = pattern_routes(self.url_map)
+        self.shape_routes = table
+        return table
 
     def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""

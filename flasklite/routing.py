@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import (
     BaseConverter,
     Map,
@@ -153,17 +154,25 @@ def _variants(shape: Shape) -> list[Shape]:
     return [shape, (*shape, "")]
 
 
-PatternRoutes = dict[tuple[int, str | None], list[PatternRoute]]
+@dataclass(frozen=True)
+class PatternRoutes:
+    """Rules matched by shape, bucketed by (segment count, first literal segment or None), and
+    what it takes to know that no rule at all can match a path."""
+
+    buckets: dict[tuple[int, str | None], list[PatternRoute]]
+    #: The first segment of every rule whose first segment is a literal.
+    first_segments: frozenset[str]
+    #: Whether some rule starts with a converter (then any first segment may match).
+    open_start: bool
 
 
 def pattern_routes(url_map: Map) -> PatternRoutes:
-    """Rules with converters that can be matched by shape, bucketed by (segment count, first
-    literal segment or None). Built once the app starts serving: comparing every rule with every
+    """Build the shape table. Done once the app starts serving: comparing every rule with every
     other on each ``add_url_rule`` would make start-up quadratic twice over."""
-    table: PatternRoutes = {}
-    if url_map.host_matching:
-        return table
+    buckets: dict[tuple[int, str | None], list[PatternRoute]] = {}
     all_rules = list(url_map.iter_rules())
+    if url_map.host_matching:
+        return PatternRoutes(buckets, frozenset(), open_start=True)
     read = [(rule, *_read_rule(rule)) for rule in all_rules]
     defaulted = {str(r.endpoint) for r in all_rules if r.defaults}
     for rule, shape, segments in read:
@@ -179,20 +188,28 @@ def pattern_routes(url_map: Map) -> PatternRoutes:
         )
         if not clash:
             first = segments[0].literal if segments else None
-            table.setdefault((len(segments), first), []).append(PatternRoute(rule, segments))
-    return table
+            buckets.setdefault((len(segments), first), []).append(PatternRoute(rule, segments))
+    starts = [shape[0] if shape else "" for _, shape, _ in read]
+    literal_starts = frozenset(start for start in starts if isinstance(start, str))
+    # Rules with a host or subdomain part are matched on the host too: stay out of the way.
+    special = any(rule.host or rule.subdomain for rule in all_rules)
+    open_start = special or not all(isinstance(start, str) for start in starts)
+    return PatternRoutes(buckets, literal_starts, open_start)
 
 
 def match_pattern(
     table: PatternRoutes, path: str, method: str
 ) -> tuple[WerkzeugRule, dict[str, Any]] | None:
     """The rule and converted values for ``path`` (decoded text) from the shape table, or None
-    when the table has no answer (werkzeug's matcher then decides)."""
-    if not table or method == "OPTIONS" or "//" in path or not path.startswith("/"):
+    when the table has no answer (werkzeug's matcher then decides). Raises ``NotFound`` for a
+    path whose first segment starts no rule: werkzeug's search could not take a single step."""
+    if method == "OPTIONS" or "//" in path or not path.startswith("/"):
         return None  # automatic OPTIONS answers and slash redirects are werkzeug's
     parts = path[1:].split("/")
-    key_count = len(parts)
-    for candidates in (table.get((key_count, parts[0])), table.get((key_count, None))):
+    if not table.open_start and parts[0] not in table.first_segments:
+        raise NotFound()
+    count = len(parts)
+    for candidates in (table.buckets.get((count, parts[0])), table.buckets.get((count, None))):
         for route in candidates or ():
             methods = route.rule.methods
             if methods is None or method not in methods:
@@ -222,6 +239,8 @@ def _convert(segments: tuple[Segment, ...], parts: list[str]) -> dict[str, Any] 
 
 def wsgi_path_text(raw: str) -> str:
     """A WSGI path (latin-1 characters of the raw bytes) as the text it spells in UTF-8."""
+    if raw.isascii():
+        return raw  # the same text either way
     return raw.encode("latin-1").decode("utf-8", "replace")
 
 

@@ -173,6 +173,53 @@ def _werkzeug_call(response: Response, method: str = "GET") -> tuple[Any, ...]:
     return call_wsgi(lambda e, s: WerkzeugResponse.__call__(response, e, s), environ)
 
 
+def _sending_cases() -> list[Response]:
+    with_location = Response("moved", status=301)
+    with_location.headers["Location"] = "/ünïcode path"
+    no_length = Response("x")
+    del no_length.headers["Content-Length"]
+    passthrough = Response(b"raw", direct_passthrough=True)
+    return [
+        Response("hello"),
+        Response(b"bytes", status=201, mimetype="text/plain"),
+        Response("", status=204),
+        Response("gone", status=304),
+        Response("early", status=102),
+        with_location,
+        no_length,
+        passthrough,
+        Response(["a", "b"]),
+        Response("teapot", status="418 I'M A TEAPOT"),
+    ]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_plain_responses_send_what_werkzeug_sends(method: str) -> None:
+    for case in _sending_cases():
+        assert _our_call(case, method) == _werkzeug_call(case, method), case
+
+
+def test_close_callbacks_run_when_the_body_is_closed() -> None:
+    closed: list[str] = []
+    response = Response("body")
+    response.call_on_close(lambda: closed.append("closed"))
+    _status, _headers, body = _our_call(response)
+    assert body == b"body" and closed == ["closed"]
+
+
+def test_close_callbacks_of_a_converted_werkzeug_response_run(app: Flask, client: Client) -> None:
+    closed: list[str] = []
+
+    @app.get("/")
+    def view() -> WerkzeugResponse:
+        plain = WerkzeugResponse("from werkzeug")
+        plain.call_on_close(lambda: closed.append("closed"))
+        return plain
+
+    assert client.get("/").text == "from werkzeug"
+    assert closed == ["closed"]
+
+
 def test_text_content_type_follows_a_replaced_response_class(app: Flask, client: Client) -> None:
     app.get("/")(lambda: "plain")
     assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"
@@ -264,3 +311,17 @@ def test_constructor_respects_a_subclass_that_stores_bodies_its_own_way() -> Non
             super().set_data(value.upper())
 
     assert Upper("quiet").get_data() == b"QUIET"
+
+
+def test_constructor_respects_a_subclass_without_automatic_content_length() -> None:
+    class NoLength(Response):
+        automatically_set_content_length = False
+
+    assert "Content-Length" not in NoLength("quiet").headers
+    assert NoLength("quiet").get_data() == b"quiet"
+
+
+def test_given_content_length_is_replaced_as_werkzeug_does() -> None:
+    ours = Response("four", headers={"Content-Length": "99"})
+    werkzeugs = WerkzeugResponse("four", headers={"Content-Length": "99"})
+    assert ours.headers.getlist("Content-Length") == werkzeugs.headers.getlist("Content-Length")

@@ -216,7 +216,9 @@ SHAPE_PATHS = [
 def test_shape_routes_agree_with_werkzeug_matcher(make_app: AppFactory) -> None:
     app = _shape_rich_app(make_app)
     taken = {
-        route.rule.endpoint for routes in app.build_shape_routes().values() for route in routes
+        route.rule.endpoint
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
     }
     # The table is used (not empty) and keeps out every rule another rule could shadow.
     assert {
@@ -232,5 +234,20 @@ def test_shape_routes_agree_with_werkzeug_matcher(make_app: AppFactory) -> None:
     assert not {"me", "user", "files", "file_meta", "dir", "dir_n", "page", "about"} & taken
     methods = ["GET", "HEAD", "POST", "DELETE", "PUT", "OPTIONS"]
     for path, method in itertools.product(SHAPE_PATHS, methods):
+        fast, slow = _match_both_ways(app, path, method)
+        assert fast == slow, (path, method)
+
+
+def test_unknown_first_segment_is_404_as_werkzeug_says(make_app: AppFactory) -> None:
+    app = make_app()  # no rule starts with a converter: a new first segment matches nothing
+    view = lambda **kwargs: ""  # noqa: E731
+    app.add_url_rule("/api/items/<int:n>", "item", view)
+    app.add_url_rule("/api/", "api", view)
+    app.add_url_rule("/health", "health", view, methods=["POST"])
+    table = app.build_shape_routes()
+    assert not table.open_start and "api" in table.first_segments
+    paths = ["/missing", "/missing/x", "/", "/api", "/api/", "/api/items/1", "/api/x", "/health",
+             "/healthz", "/Api/items/1", "//missing", "/static/x"]  # fmt: skip
+    for path, method in itertools.product(paths, ["GET", "POST", "OPTIONS"]):
         fast, slow = _match_both_ways(app, path, method)
         assert fast == slow, (path, method)
