@@ -92,9 +92,10 @@ class Flask(AppBase):
             return None  # nothing registered: the common case costs one check
         rule, args, _ = self._request_ctx().match_result()
         endpoint = None if rule is None else rule.endpoint
-        for func in self.hooks_for("url_value_preprocessors", endpoint):
+        preprocessors, before_funcs = self.request_hooks(endpoint)
+        for func in preprocessors:
             func(endpoint, args)
-        for func in self.hooks_for("before_request_funcs", endpoint):
+        for func in before_funcs:
             early = self.ensure_sync(func)()
             if early is not None:
                 return early
@@ -312,8 +313,10 @@ class Flask(AppBase):
         try:
             serve(self, host, port, allow_remote_debugger=allow_remote_debugger, **options)
         finally:
-            # So the server can be started again from the same interactive session.
+            # So the server can be started again from the same interactive session (and set-up
+            # may change in between, so per-endpoint hook lists are worked out again).
             self._serving = False
+            self._hooks_by_endpoint.clear()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

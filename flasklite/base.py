@@ -67,6 +67,8 @@ _ADAPTERS_KEPT = 256
 _HANDLER_LOOKUPS_KEPT = 512
 _HOSTS_KEPT = 64
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+#: The hook functions that apply to one endpoint, in call order.
+HookChain = tuple[Callable[..., Any], ...]
 
 
 class AppBase(AppAssembly, PackageFiles, Scaffold):
@@ -119,7 +121,7 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
         self._app_logger: logging.Logger | None = None
         self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
-        self._hooks_by_endpoint: dict[tuple[str, str | None], tuple[Callable[..., Any], ...]] = {}
+        self._hooks_by_endpoint: dict[str | None, tuple[HookChain, HookChain]] = {}
         self._serving = False
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
         if static_host is not None and not host_matching:
@@ -275,17 +277,19 @@ class AppBase(AppAssembly, PackageFiles, Scaffold):
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""
         return scopes_of(endpoint)
 
-    def hooks_for(self, registry: str, endpoint: str | None) -> tuple[Callable[..., Any], ...]:
-        """The functions of a scoped registry (``"before_request_funcs"``) for a request to
-        ``endpoint``, app-wide scope first. Worked out once per endpoint when serving (the
-        registries are frozen then), so blueprint hooks cost a dict look-up per request."""
-        key = (registry, endpoint)
-        found = self._hooks_by_endpoint.get(key)
+    def request_hooks(self, endpoint: str | None) -> tuple[HookChain, HookChain]:
+        """(URL value preprocessors, before-request functions) for a request to ``endpoint``,
+        app-wide scope first. Worked out once per endpoint when serving (the registries are
+        frozen then), so an endpoint without hooks of its own pays one dict look-up."""
+        found = self._hooks_by_endpoint.get(endpoint)
         if found is None:
-            by_scope = getattr(self, registry)
-            found = tuple(f for scope in scopes_of(endpoint) for f in by_scope.get(scope, ()))
+            scopes = scopes_of(endpoint)
+            found = (
+                tuple(f for s in scopes for f in self.url_value_preprocessors.get(s, ())),
+                tuple(f for s in scopes for f in self.before_request_funcs.get(s, ())),
+            )
             if self._serving:  # endpoints are the registered ones (or None): a bounded set
-                self._hooks_by_endpoint[key] = found
+                self._hooks_by_endpoint[endpoint] = found
         return found
 
     def check_trusted_host(self, environ: dict[str, Any]) -> None:

@@ -408,3 +408,18 @@ def test_blueprint_cli_groups(app: Flask) -> None:
     runner = app.test_cli_runner()
     assert runner.invoke(args=["users", "create"]).output == "created\n"
     assert runner.invoke(args=["clean"]).output == "cleaned\n"
+
+
+def test_hooks_of_one_endpoint_do_not_run_for_another(app: Flask, client: Client) -> None:
+    # Per-endpoint hook lists are cached once serving: each endpoint keeps its own.
+    calls: list[str] = []
+    first, second = Blueprint("first", __name__), Blueprint("second", __name__)
+    first.before_request(lambda: calls.append("first") and None)
+    second.before_request(lambda: calls.append("second") and None)
+    first.add_url_rule("/a", "a", lambda: "a")
+    second.add_url_rule("/b", "b", lambda: "b")
+    app.register_blueprint(first)
+    app.register_blueprint(second)
+    for path in ("/a", "/b", "/a", "/b"):
+        client.get(path)
+    assert calls == ["first", "second", "first", "second"]
