@@ -310,6 +310,12 @@ class FlaskGroup(AppGroup):
         group: click.Group | None = getattr(app, "cli", None)
         return group
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Options can come from FLASK_<COMMAND>_<OPTION> variables (FLASK_RUN_PORT=8000), as
+        # with the flask command, so .flaskenv can hold them too.
+        kwargs.setdefault("auto_envvar_prefix", "FLASK")
+        return super().main(*args, **kwargs)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)
         if found is not None:

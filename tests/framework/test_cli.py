@@ -291,3 +291,16 @@ def test_shell_context_processors_add_names(monkeypatch: pytest.MonkeyPatch) -> 
 
     CliRunner().invoke(FlaskGroup(create_app=lambda: app), ["shell"])
     assert seen["answer"] == 42
+
+
+def test_run_options_from_flask_run_variables(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(kw))
+    (project / ".flaskenv").write_text("FLASK_RUN_PORT=8765\n")
+    cli = FlaskGroup(create_app=lambda: Flask("env-run"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run", "--no-reload"], prog_name="flasklite")
+    assert exited.value.code == 0
+    assert calls[0]["port"] == 8765

@@ -71,3 +71,12 @@ def test_open_instance_resource_can_write(tmp_path: Path) -> None:
         out.write("saved")
     with app.open_instance_resource("state.txt") as back:
         assert back.read() == b"saved"
+
+
+def test_blueprint_open_resource_reads_from_its_root(tmp_path: Path) -> None:
+    from flasklite import Blueprint
+
+    (tmp_path / "data.txt").write_text("blueprint data")
+    bp = Blueprint("files", __name__, root_path=str(tmp_path))
+    with bp.open_resource("data.txt", "r", encoding="utf-8") as handle:
+        assert handle.read() == "blueprint data"

@@ -54,3 +54,12 @@ def test_show_config_command(app: Flask) -> None:
 def test_default_instance_folder_is_next_to_the_package() -> None:
     app = create_app({"TESTING": True})
     assert Path(app.instance_path) == Path(app.root_path).parent / "instance"
+
+
+def test_python_dash_m_app_runs_the_cli_run_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.__main__ as entry
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(entry, "main", seen.append)
+    entry.run(["--port", "8123"])
+    assert seen == [["--app", "app:create_app", "run", "--port", "8123"]]
