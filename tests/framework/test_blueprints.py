@@ -423,3 +423,40 @@ def test_hooks_of_one_endpoint_do_not_run_for_another(app: Flask, client: Client
     for path in ("/a", "/b", "/a", "/b"):
         client.get(path)
     assert calls == ["first", "second", "first", "second"]
+
+
+def test_app_wide_request_hooks_from_a_blueprint(app: Flask, client: Client) -> None:
+    calls: list[str] = []
+    bp = Blueprint("wide", __name__)
+
+    @bp.before_app_request
+    def before() -> None:
+        calls.append("before")
+
+    @bp.after_app_request
+    def after(response: Any) -> Any:
+        response.headers["X-Wide"] = "1"
+        return response
+
+    @bp.teardown_app_request
+    def teardown(error: BaseException | None) -> None:
+        calls.append("teardown")
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    app.register_blueprint(bp)
+    assert client.get("/plain").headers["X-Wide"] == "1"
+    assert calls == ["before", "teardown"]
+
+
+def test_nested_prefix_and_subdomain_join(make_app: Any) -> None:
+    app = make_app(SERVER_NAME="example.test")
+    outer = Blueprint("outer", __name__, url_prefix="/o/", subdomain="api")
+    inner = Blueprint("inner", __name__, url_prefix="/i")
+    inner.add_url_rule("/x", "x", lambda: "x")
+    outer.register_blueprint(inner, url_prefix="/in", subdomain="v2")
+    app.register_blueprint(outer)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "outer.inner.x")
+    assert rule.rule == "/o/in/x" and rule.subdomain == "v2.api"
