@@ -1,6 +1,7 @@
-"""``python -m app``: the development server (werkzeug's run_simple, through ``app.run()``).
+"""``python -m app``: the development server, i.e. ``flasklite --app app:create_app run``.
 
-``make dev`` runs it with ``--port $(PORT) --host $(HOST)`` (5000 and 127.0.0.1 by default).
+``make dev`` runs it with ``--port $(PORT) --host $(HOST)`` (5000 and 127.0.0.1 by default); other
+options of ``run`` (``--no-reload``, ``--debug``, ...) pass through.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import socket
 import sys
 
-from app import create_app
+from flasklite.cli import main as flasklite_main
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -34,19 +35,17 @@ def port_problem(host: str, port: int) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    parser.add_argument("--host", default=None, help=f"default {DEFAULT_HOST}")
-    parser.add_argument("--port", type=int, default=None, help=f"default {DEFAULT_PORT}")
-    args = parser.parse_args(argv)
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    args, run_options = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     # The reloader's child inherits the parent's socket: only the first process checks.
-    if not os.environ.get("WERKZEUG_RUN_MAIN"):
-        host, port = args.host or DEFAULT_HOST, args.port or DEFAULT_PORT
-        if problem := port_problem(host, port):
-            sys.exit(
-                f"python -m app: {problem}. Choose another port: `make dev PORT={port + 1}` "
-                f"(or `python -m app --port {port + 1}`); HOST= picks the address."
-            )
-    app = create_app()
-    app.run(host=args.host, port=args.port)
+    if not os.environ.get("WERKZEUG_RUN_MAIN") and (problem := port_problem(args.host, args.port)):
+        sys.exit(
+            f"python -m app: {problem}. Choose another port: `make dev PORT={args.port + 1}` "
+            f"(or `python -m app --port {args.port + 1}`); HOST= picks the address."
+        )
+    run = ["run", "--host", args.host, "--port", str(args.port), *run_options]
+    flasklite_main(["--app", "app:create_app", *run])
 
 
 if __name__ == "__main__":

@@ -84,13 +84,13 @@ def register_diagnostics(app: Flask) -> None:
 
     @app.get("/_diag/redirect")
     def diag_redirect() -> BaseResponse:
-        return redirect(url_for("index"))
+        return redirect(url_for("pages.index"))
 
     @app.get("/_diag/links")
     def diag_links() -> dict[str, str]:
         return {
-            "index": url_for("index"),
-            "item": url_for("get_item", item_id=1),
+            "index": url_for("pages.index"),
+            "item": url_for("api.get_item", item_id=1),
             "static": url_for("static", filename="style.css"),
-            "external": url_for("index", _external=True),
+            "external": url_for("pages.index", _external=True),
         }

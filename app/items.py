@@ -21,8 +21,11 @@ from werkzeug.exceptions import NotFound
 
 from app.db import get_db, items_table
 from app.json_input import RECORD, read_json
-from app.views import bad_request, parse_bounded, validate_new_item
-from flasklite import Flask, Response, current_app, jsonify, request
+from app.views import api, bad_request, parse_bounded, validate_new_item
+from flasklite import Response, current_app, jsonify, request, url_for
+
+# api is app.views' blueprint, re-exported with the routes this module puts on it.
+__all__ = ["api", "first_page"]
 
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
@@ -108,114 +111,116 @@ def first_page() -> list[dict[str, Any]]:
     return [item_body(row) for row in rows]
 
 
-def register_items(app: Flask) -> None:
-    db = get_db(app)
+def find(item_id: int) -> ItemRow:
+    row = None
+    if item_id <= INT_MAX:
+        query = select(*_COLUMNS).where(items_table.c.id == item_id)
+        row = get_db(current_app).connection().execute(query).first()
+    if row is None:
+        raise NotFound(f"There is no item {item_id}.")
+    return row
 
-    def find(item_id: int) -> ItemRow:
-        row = None
-        if item_id <= INT_MAX:
-            query = select(*_COLUMNS).where(items_table.c.id == item_id)
-            row = db.connection().execute(query).first()
-        if row is None:
-            raise NotFound(f"There is no item {item_id}.")
-        return row
 
-    @app.get("/api/items")
-    def list_items() -> Response | tuple[Response, int]:
-        limit = parse_bounded(
-            request.args.get("limit", str(PAGE_SIZE_DEFAULT)), int, 1, PAGE_SIZE_MAX
-        )
-        if limit is None:
-            return bad_request(f"limit must be a whole number from 1 to {PAGE_SIZE_MAX}.")
-        after = parse_bounded(request.args.get("cursor", "0"), int, 0, INT_MAX)
-        if after is None:
-            return bad_request("cursor is not one this service handed out.")
-        query = (
-            select(*_COLUMNS)
-            .where(items_table.c.id > after)
-            .order_by(items_table.c.id)
-            .limit(limit + 1)  # one more than asked: tells whether a next page exists
-        )
-        rows = db.connection().execute(query).all()
-        page = rows[:limit]
-        next_cursor = str(page[-1].id) if len(rows) > limit else None
-        return jsonify(items=[item_body(row) for row in page], next_cursor=next_cursor)
+@api.get("/items")
+def list_items() -> Response | tuple[Response, int]:
+    limit = parse_bounded(request.args.get("limit", str(PAGE_SIZE_DEFAULT)), int, 1, PAGE_SIZE_MAX)
+    if limit is None:
+        return bad_request(f"limit must be a whole number from 1 to {PAGE_SIZE_MAX}.")
+    after = parse_bounded(request.args.get("cursor", "0"), int, 0, INT_MAX)
+    if after is None:
+        return bad_request("cursor is not one this service handed out.")
+    query = (
+        select(*_COLUMNS)
+        .where(items_table.c.id > after)
+        .order_by(items_table.c.id)
+        .limit(limit + 1)  # one more than asked: tells whether a next page exists
+    )
+    rows = get_db(current_app).connection().execute(query).all()
+    page = rows[:limit]
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return jsonify(items=[item_body(row) for row in page], next_cursor=next_cursor)
 
-    @app.get("/api/items/<int:item_id>")
-    def get_item(item_id: int) -> Response:
-        return with_etag(find(item_id))
 
-    @app.post("/api/items")
-    def create_item() -> Response | tuple[Response, int]:
-        payload, problem = json_payload()
-        if problem:
-            return problem
-        item, errors = validate_new_item(payload)
-        if storable(item, errors):
-            return bad_request("The item is not valid.", errors)
-        conn = db.connection()
-        try:
-            statement = insert(items_table).values(**item).returning(*_COLUMNS)
-            row = conn.execute(statement).one()
-            conn.commit()
-        except IntegrityError:
-            conn.rollback()
-            return name_taken(item["name"])
-        app.logger.info("created item %s %r", row.id, row.name)
-        response = with_etag(row, 201)
-        response.headers["Location"] = f"{request.script_root}/api/items/{row.id}"
-        return response
+@api.get("/items/<int:item_id>")
+def get_item(item_id: int) -> Response:
+    return with_etag(find(item_id))
 
-    def write(item_id: int, merge: bool) -> Response | tuple[Response, int]:
-        acceptable, wanted = expected_version(item_id)
-        current = find(item_id)
-        if not acceptable or (wanted is not None and wanted != current.version):
-            return stale()
-        payload, problem = json_payload()
-        if problem:
-            return problem
-        if merge and isinstance(payload, dict):
-            payload = {"name": current.name, "quantity": current.quantity, **payload}
-        item, errors = validate_new_item(payload)
-        if storable(item, errors):
-            return bad_request("The item is not valid.", errors)
-        conn = db.connection()
-        statement = (
-            update(items_table)
-            .where(items_table.c.id == item_id, items_table.c.version == current.version)
-            .values(**item, version=items_table.c.version + 1)
-            .returning(*_COLUMNS)
-        )
-        try:
-            row = conn.execute(statement).first()
-            conn.commit()
-        except IntegrityError:
-            conn.rollback()
-            return name_taken(item["name"])
-        if row is None:  # another writer got in between our read and this update
-            return stale()
-        return with_etag(row)
 
-    @app.put("/api/items/<int:item_id>")
-    def replace_item(item_id: int) -> Response | tuple[Response, int]:
-        return write(item_id, merge=False)
-
-    @app.patch("/api/items/<int:item_id>")
-    def patch_item(item_id: int) -> Response | tuple[Response, int]:
-        return write(item_id, merge=True)
-
-    @app.delete("/api/items/<int:item_id>")
-    def delete_item(item_id: int) -> Response | tuple[Response, int]:
-        acceptable, wanted = expected_version(item_id)
-        current = find(item_id)
-        if not acceptable or (wanted is not None and wanted != current.version):
-            return stale()
-        conn = db.connection()
-        statement = delete(items_table).where(
-            items_table.c.id == item_id, items_table.c.version == current.version
-        )
-        gone = conn.execute(statement).rowcount
+@api.post("/items")
+def create_item() -> Response | tuple[Response, int]:
+    payload, problem = json_payload()
+    if problem:
+        return problem
+    item, errors = validate_new_item(payload)
+    if storable(item, errors):
+        return bad_request("The item is not valid.", errors)
+    conn = get_db(current_app).connection()
+    try:
+        statement = insert(items_table).values(**item).returning(*_COLUMNS)
+        row = conn.execute(statement).one()
         conn.commit()
-        if gone == 0:
-            return stale()
-        return Response(status=204)
+    except IntegrityError:
+        conn.rollback()
+        return name_taken(item["name"])
+    current_app.logger.info("created item %s %r", row.id, row.name)
+    response = with_etag(row, 201)
+    response.headers["Location"] = url_for(".get_item", item_id=row.id)
+    return response
+
+
+def write(item_id: int, merge: bool) -> Response | tuple[Response, int]:
+    acceptable, wanted = expected_version(item_id)
+    current = find(item_id)
+    if not acceptable or (wanted is not None and wanted != current.version):
+        return stale()
+    payload, problem = json_payload()
+    if problem:
+        return problem
+    if merge and isinstance(payload, dict):
+        payload = {"name": current.name, "quantity": current.quantity, **payload}
+    item, errors = validate_new_item(payload)
+    if storable(item, errors):
+        return bad_request("The item is not valid.", errors)
+    conn = get_db(current_app).connection()
+    statement = (
+        update(items_table)
+        .where(items_table.c.id == item_id, items_table.c.version == current.version)
+        .values(**item, version=items_table.c.version + 1)
+        .returning(*_COLUMNS)
+    )
+    try:
+        row = conn.execute(statement).first()
+        conn.commit()
+    except IntegrityError:
+        conn.rollback()
+        return name_taken(item["name"])
+    if row is None:  # another writer got in between our read and this update
+        return stale()
+    return with_etag(row)
+
+
+@api.put("/items/<int:item_id>")
+def replace_item(item_id: int) -> Response | tuple[Response, int]:
+    return write(item_id, merge=False)
+
+
+@api.patch("/items/<int:item_id>")
+def patch_item(item_id: int) -> Response | tuple[Response, int]:
+    return write(item_id, merge=True)
+
+
+@api.delete("/items/<int:item_id>")
+def delete_item(item_id: int) -> Response | tuple[Response, int]:
+    acceptable, wanted = expected_version(item_id)
+    current = find(item_id)
+    if not acceptable or (wanted is not None and wanted != current.version):
+        return stale()
+    conn = get_db(current_app).connection()
+    statement = delete(items_table).where(
+        items_table.c.id == item_id, items_table.c.version == current.version
+    )
+    gone = conn.execute(statement).rowcount
+    conn.commit()
+    if gone == 0:
+        return stale()
+    return Response(status=204)

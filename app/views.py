@@ -1,20 +1,18 @@
-"""The example service's endpoints: one of each dispatch shape a real service has.
+"""The example service's JSON API: the ``api`` blueprint, mounted at ``/api``.
 
-This is the file a copier replaces first. The items resource itself (stored in the database)
-is in app/items.py; the validation it uses is here.
+This is the file a copier replaces first. The blueprint and the validation live here; the items
+resource on it (stored in the database) is app/items.py. Views reach the app through
+``current_app``, so neither module needs an app to import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from app.db import get_db
-from flasklite import Flask, Response, abort, jsonify, render_template, request
+from flasklite import Blueprint, Response, jsonify
 
 NAME_MAX_LENGTH = 100
 QUANTITY_MAX = 1_000_000_000
-STREAM_MAX_LINES = 1000
 ITEM_FIELDS = frozenset({"name", "quantity"})
 # A reply names at most this many unknown fields (and how many more there were), each cut to
 # FIELD_NAME_SHOWN characters: the error never grows with what the client sent.
@@ -80,44 +78,4 @@ def bad_request(message: str, fields: dict[str, str] | None = None) -> tuple[Res
     return jsonify(error=error), 400
 
 
-def register_views(app: Flask) -> None:
-    @app.get("/")
-    def index() -> str:
-        from app.items import first_page  # here: app.items imports this module's validators
-
-        return render_template("index.html", items=first_page())
-
-    @app.get("/hello")
-    def hello() -> Response:
-        return Response("Hello, World!", mimetype="text/plain")
-
-    @app.get("/stream")
-    def stream() -> Response:
-        lines = parse_bounded(request.args.get("lines", "5"), int, 0, STREAM_MAX_LINES)
-        if lines is None:
-            abort(400, description=f"lines must be a whole number from 0 to {STREAM_MAX_LINES}.")
-
-        def generate() -> Iterator[str]:
-            # One chunk a line: the server sends each as it is produced (chunked encoding).
-            for number in range(1, lines + 1):
-                yield f"line {number}\n"
-
-        # nginx buffers proxied responses by default; this header turns that off for this
-        # response only, so each line reaches the client as soon as it is produced.
-        return Response(generate(), mimetype="text/plain", headers={"X-Accel-Buffering": "no"})
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        # Liveness: answering at all is the proof; no dependency is checked on purpose, so a
-        # slow database never makes the orchestrator kill a healthy process.
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    def readyz() -> tuple[dict[str, Any], int]:
-        if not app.extensions.get("ready", False):
-            return {"status": "starting"}, 503
-        # The database answers and its schema is the one this code expects. Imported here so
-        # that `python -m app.migrate` does not find itself imported by the package first.
-        from app.migrate import schema_readiness
-
-        return schema_readiness(get_db(app))
+api = Blueprint("api", __name__, url_prefix="/api")

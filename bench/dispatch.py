@@ -49,6 +49,7 @@ import flask
 from werkzeug.test import EnvironBuilder
 
 import flasklite as fw
+from bench import blueprint_case
 from bench.app_data import ITEMS, N_RULES, TEMPLATE, WSGIApp, created, item
 from bench.baselines import make_bare, make_werkzeug
 from bench.peers import make_bottle, make_falcon
@@ -93,6 +94,13 @@ CASES = [
     ),
     Case("template", "GET /page/<name> → Jinja template", "GET", "/page/Ada"),
     Case("rules_100", f"{N_RULES} converter rules, match the last", "GET", f"/r{N_RULES - 1}/7"),
+    Case(
+        "blueprint",
+        "GET /v1/ping: blueprint with url_prefix + its before_request",
+        "GET",
+        blueprint_case.PATH,
+        contenders=FLASK_API_ONLY,
+    ),
 ]
 
 
@@ -104,6 +112,9 @@ def flask_api_routes(add_routes: FlaskApiRoutes) -> FlaskApiRoutes:
     """Register ``add_routes(app, module)``: extra routes for the flasklite and Flask apps."""
     _flask_api_routes.append(add_routes)
     return add_routes
+
+
+flask_api_routes(blueprint_case.add_to_framework_app)
 
 
 # -- the contenders (bare and werkzeug in bench/baselines.py, Bottle and Falcon in peers.py) ---

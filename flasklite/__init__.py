@@ -7,6 +7,7 @@ Code written against Flask's core runs unchanged after ``from flasklite import .
 from __future__ import annotations
 
 from .app import Flask
+from .blueprints import Blueprint
 from .ctx import has_app_context, has_request_context
 from .globals import current_app, g, request
 from .helpers import abort, jsonify, make_response, redirect, url_for
@@ -18,6 +19,7 @@ App = Flask
 
 __all__ = [
     "App",
+    "Blueprint",
     "Flask",
     "Request",
     "Response",

@@ -22,11 +22,12 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .base import AppBase
+from .cli import load_dotenv as load_dotenv_files
 from .ctx import AppContext, RequestContext
 from .devserver import serve
 from .errorpages import error_response
 from .globals import _cv_ctx
-from .helpers import forget_tracebacks, load_dotenv_files
+from .helpers import forget_tracebacks
 from .testing import build_test_environ
 from .wrappers import Response
 
@@ -89,17 +90,15 @@ class Flask(AppBase):
         first value that is not None becomes the response and the view is skipped."""
         if not (self.before_request_funcs or self.url_value_preprocessors):
             return None  # nothing registered: the common case costs one check
-        ctx = self._request_ctx()
-        scopes = self.scopes_for(ctx.endpoint)
-        rule, args, _ = ctx.match_result()
-        for scope in scopes:
-            for func in self.url_value_preprocessors.get(scope, ()):
-                func(None if rule is None else rule.endpoint, args)
-        for scope in scopes:
-            for func in self.before_request_funcs.get(scope, ()):
-                early = self.ensure_sync(func)()
-                if early is not None:
-                    return early
+        rule, args, _ = self._request_ctx().match_result()
+        endpoint = None if rule is None else rule.endpoint
+        preprocessors, before_funcs = self.request_hooks(endpoint)
+        for func in preprocessors:
+            func(endpoint, args)
+        for func in before_funcs:
+            early = self.ensure_sync(func)()
+            if early is not None:
+                return early
         return None
 
     def dispatch_request(self) -> Any:
@@ -314,8 +313,10 @@ class Flask(AppBase):
         try:
             serve(self, host, port, allow_remote_debugger=allow_remote_debugger, **options)
         finally:
-            # So the server can be started again from the same interactive session.
+            # So the server can be started again from the same interactive session (and set-up
+            # may change in between, so per-endpoint hook lists are worked out again).
             self._serving = False
+            self._hooks_by_endpoint.clear()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

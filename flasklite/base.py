@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter
-from werkzeug.utils import send_from_directory
 from werkzeug.wsgi import get_host
 
+from .assembly import AppAssembly
 from .config import Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
-from .helpers import JSONProvider, get_root_path
+from .helpers import JSONProvider
 from .logging import create_logger
+from .resources import PackageFiles
 from .routing import (
     ExactPaths,
     PatternRoutes,
@@ -61,9 +62,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
 
 _HANDLER_LOOKUPS_KEPT = 512
 _HOSTS_KEPT = 64
+#: The hook functions that apply to one endpoint, in call order.
+HookChain = tuple[Callable[..., Any], ...]
 
 
-class AppBase(UrlBuilding, Scaffold):
+class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
     """Settings and services of the app object; see ``Flask`` in ``app.py``."""
 
     request_class: type[Request] = Request
@@ -80,18 +83,27 @@ class AppBase(UrlBuilding, Scaffold):
         import_name: str,
         static_url_path: str | None = None,
         static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
         template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
         root_path: str | None = None,
     ) -> None:
         super().__init__(import_name)
-        self.root_path = get_root_path(import_name) if root_path is None else root_path
-        self.template_folder = template_folder
-        self._static_dir = None if static_folder is None else os.fspath(static_folder)
-        self._static_prefix = None if static_url_path is None else static_url_path.rstrip("/")
-        self.config = Config(self.root_path, DEFAULT_CONFIG)
+        self.init_package_files(
+            import_name, static_folder, static_url_path, template_folder, root_path
+        )
+        self.init_assembly(instance_path)
+        config_root = self.instance_path if instance_relative_config else self.root_path
+        self.config = Config(config_root, DEFAULT_CONFIG)
+        #: Match a rule's ``subdomain`` against the Host (needs ``SERVER_NAME``); off by
+        #: default, so a request's host never restricts which rules match.
+        self.subdomain_matching = subdomain_matching
         #: Per-extension state, as in Flask (``app.extensions["name"] = ...``).
         self.extensions: dict[str, Any] = {}
-        self.url_map = self.url_map_class()
+        self.url_map = self.url_map_class(host_matching=host_matching)
         #: Rules found by exact path, then by shape, before werkzeug's matcher (``routing.py``).
         self.exact_routes: ExactPaths = {}
         self.shape_routes: PatternRoutes | None = None  # built on first use
@@ -104,13 +116,21 @@ class AppBase(UrlBuilding, Scaffold):
         self._app_logger: logging.Logger | None = None
         self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
+        self._hooks_by_endpoint: dict[str | None, tuple[HookChain, HookChain]] = {}
         self._serving = False
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
+        if static_host is not None and not host_matching:
+            raise AssertionError("static_host needs host_matching=True (and vice versa).")
         prefix = self.static_url_path
         if self._static_dir is not None and prefix is not None:
+            if host_matching and static_host is None:
+                raise AssertionError("host_matching=True needs a static_host for static files.")
             # Registered even though nginx serves /static/ in the stack: url_for needs the rule.
             self.add_url_rule(
-                prefix + "/<path:filename>", endpoint="static", view_func=self.send_static_file
+                prefix + "/<path:filename>",
+                endpoint="static",
+                view_func=self.send_static_file,
+                host=static_host,
             )
 
     # -- properties -----------------------------------------------------------------------------
@@ -149,20 +169,6 @@ class AppBase(UrlBuilding, Scaffold):
         if self._jinja_env is None:
             self._jinja_env = create_jinja_environment(self)
         return self._jinja_env
-
-    @property
-    def static_folder(self) -> str | None:
-        """The absolute static folder (``static_folder`` is relative to ``root_path``)."""
-        return None if self._static_dir is None else os.path.join(self.root_path, self._static_dir)
-
-    @property
-    def static_url_path(self) -> str | None:
-        """Where static files are served; ``""`` serves them at the root of the site."""
-        if self._static_prefix is not None:
-            return self._static_prefix
-        if self._static_dir is None:
-            return None
-        return "/" + os.path.basename(self._static_dir.rstrip("/\\"))
 
     # -- registration ---------------------------------------------------------------------------
 
@@ -213,7 +219,8 @@ class AppBase(UrlBuilding, Scaffold):
         self.url_map.add(new_rule)
         if view_func is not None:
             self.view_functions[endpoint] = view_func
-        self.exact_routes = exact_paths(self.url_map)
+        # Subdomain matching makes a rule's answer depend on the Host: werkzeug decides alone.
+        self.exact_routes = {} if self.subdomain_matching else exact_paths(self.url_map)
         self.shape_routes = None
 
     @setup_step
@@ -254,12 +261,31 @@ class AppBase(UrlBuilding, Scaffold):
 
     def build_shape_routes(self) -> PatternRoutes:
         """The table of rules with converters matched by shape (once, when serving starts)."""
-        self.shape_routes = pattern_routes(self.url_map)
-        return self.shape_routes
+        if self.subdomain_matching:  # the Host decides too: werkzeug alone can answer
+            table = PatternRoutes({}, frozenset(), open_start=True)
+        else:
+            table = pattern_routes(self.url_map)
+        self.shape_routes = table
+        return table
 
     def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""
         return scopes_of(endpoint)
+
+    def request_hooks(self, endpoint: str | None) -> tuple[HookChain, HookChain]:
+        """(URL value preprocessors, before-request functions) for a request to ``endpoint``,
+        app-wide scope first. Worked out once per endpoint when serving (the registries are
+        frozen then), so an endpoint without hooks of its own pays one dict look-up."""
+        found = self._hooks_by_endpoint.get(endpoint)
+        if found is None:
+            scopes = scopes_of(endpoint)
+            found = (
+                tuple(f for s in scopes for f in self.url_value_preprocessors.get(s, ())),
+                tuple(f for s in scopes for f in self.before_request_funcs.get(s, ())),
+            )
+            if self._serving:  # endpoints are the registered ones (or None): a bounded set
+                self._hooks_by_endpoint[endpoint] = found
+        return found
 
     def check_trusted_host(self, environ: dict[str, Any]) -> None:
         """Raise werkzeug's ``SecurityError`` (400) when the Host is not in ``TRUSTED_HOSTS``.
@@ -334,24 +360,6 @@ class AppBase(UrlBuilding, Scaffold):
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         age = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
         return int(age.total_seconds()) if isinstance(age, timedelta) else age
-
-    def send_static_file(self, filename: str) -> Response:
-        """A file of the static folder, with ETag/Last-Modified and 304 for a conditional
-        request; ``..`` and absolute paths get 404 (werkzeug's ``safe_join``)."""
-        folder = self.static_folder
-        if folder is None:
-            raise RuntimeError("'static_folder' must be set to serve static_files.")
-        environ = _cv_ctx.get().environ
-        assert environ is not None
-        sent = send_from_directory(
-            folder,
-            filename,
-            environ,
-            max_age=self.get_send_file_max_age(filename),
-            response_class=self.response_class,
-        )
-        assert isinstance(sent, Response)
-        return sent
 
 
 def _registering(add: Callable[..., None], name: str | None) -> Callable[[F], F]:

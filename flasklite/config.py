@@ -1,118 +1,191 @@
-"""``app.config``: a dict with Flask's loading helpers (``from_mapping``, ``from_prefixed_env``)."""
+"""``app.config``: the settings dict and the ways to fill it (files, objects, the environment).
+
+Only UPPERCASE names are ever loaded, so a settings module or mapping can keep lowercase helpers
+and imports without them turning into configuration.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import IO, Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
 
 class ConfigAttribute(Generic[T]):
-    """Forward an attribute of the app to one config key (``app.debug`` → ``config["DEBUG"]``)."""
+    """An app attribute that reads and writes one config key (``app.debug`` ↔ ``DEBUG``)."""
 
-    def __init__(self, name: str) -> None:
-        self.__name__ = name
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> ConfigAttribute[T]: ...
+    def __init__(self, key: str) -> None:
+        self.key = key
 
     @overload
-    def __get__(self, obj: Any, owner: type[Any] | None = None) -> T: ...
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> ConfigAttribute[T]: ...
 
-    def __get__(self, obj: Any, owner: type[Any] | None = None) -> T | ConfigAttribute[T]:
-        if obj is None:
+    @overload
+    def __get__(self, instance: Any, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, instance: Any, owner: type[Any] | None = None) -> T | ConfigAttribute[T]:
+        if instance is None:
             return self
-        value: T = obj.config[self.__name__]
-        return value
+        found: T = instance.config[self.key]
+        return found
 
-    def __set__(self, obj: Any, value: T) -> None:
-        obj.config[self.__name__] = value
+    def __set__(self, instance: Any, value: T) -> None:
+        instance.config[self.key] = value
+
+
+def _read_config_file(path: str, mode: str, silent: bool) -> IO[Any] | None:
+    """The open file, or None when it is missing and ``silent``; other errors propagate."""
+    try:
+        return open(path, mode)  # the caller closes it
+    except OSError as failure:
+        if silent and isinstance(failure, FileNotFoundError | IsADirectoryError):
+            return None
+        failure.strerror = f"Unable to load configuration file ({failure.strerror})"
+        raise
+
+
+def _uppercase_items(source: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in source.items() if name.isupper()}
+
+
+def import_by_name(dotted: str) -> Any:
+    """``"pkg.mod"`` → the module; ``"pkg.mod.attr"`` or ``"pkg.mod:attr"`` → the attribute."""
+    if ":" in dotted:
+        module_name, attr = dotted.split(":", 1)
+        return getattr(importlib.import_module(module_name), attr)
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError as not_a_module:
+        # Fall back to "module.attr" only when the *whole* name is what is missing; a missing
+        # dependency inside the module must surface unchanged.
+        if not module_name or not_a_module.name != dotted:
+            raise
+    return getattr(importlib.import_module(module_name), attr)
 
 
 class Config(dict[str, Any]):
-    """The app's settings. Only UPPERCASE keys are loaded by the ``from_*`` helpers, like Flask, so
-    a module or mapping can hold lowercase helpers without them leaking into the config."""
+    """The app's settings, with Flask's ``from_*`` loaders.
+
+    Relative file names are resolved against ``root_path`` (the app's root, or its instance
+    folder when the app is built with ``instance_relative_config=True``).
+    """
 
     def __init__(
-        self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
-    ):
-        super().__init__(defaults or {})
+        self,
+        root_path: str | os.PathLike[str],
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
+        dict.__init__(self, defaults or ())
+        #: Where relative file names are looked up.
         self.root_path = root_path
 
+    def _resolve(self, filename: str | os.PathLike[str]) -> str:
+        return os.path.join(self.root_path, filename)
+
     def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
-        """Update from a mapping and/or keyword arguments, ignoring non-uppercase keys."""
-        mappings: dict[str, Any] = {}
-        if mapping is not None:
-            mappings.update(mapping)
-        mappings.update(kwargs)
-        for key, value in mappings.items():
-            if key.isupper():
-                self[key] = value
+        """Copy the UPPERCASE keys of ``mapping`` and of the keyword arguments."""
+        merged = dict(mapping or {})
+        merged.update(kwargs)
+        self.update(_uppercase_items(merged))
         return True
 
     def from_object(self, obj: object | str) -> None:
-        """Load the UPPERCASE attributes of an object (or of an importable ``"pkg.module:obj"``)."""
-        if isinstance(obj, str):
-            obj = _import_string(obj)
-        for key in dir(obj):
-            if key.isupper():
-                self[key] = getattr(obj, key)
+        """Copy the UPPERCASE attributes of an object, a class or a module.
+
+        A string is imported first: ``"settings"`` (a module), ``"settings.Production"`` or
+        ``"settings:Production"`` (an attribute of one).
+        """
+        source = import_by_name(obj) if isinstance(obj, str) else obj
+        self.update({name: getattr(source, name) for name in dir(source) if name.isupper()})
+
+    def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
+        """Execute a Python file and keep its UPPERCASE globals. A missing file is an error
+        unless ``silent`` (then False is returned)."""
+        path = self._resolve(filename)
+        namespace = types.ModuleType("config")
+        namespace.__file__ = path
+        source = _read_config_file(path, "rb", silent)
+        if source is None:
+            return False
+        with source:
+            code = compile(source.read(), path, "exec")
+        exec(code, namespace.__dict__)
+        self.from_object(namespace)
+        return True
+
+    def from_file(
+        self,
+        filename: str | os.PathLike[str],
+        load: Callable[[IO[Any]], Mapping[str, Any]],
+        silent: bool = False,
+        text: bool = True,
+    ) -> bool:
+        """Read a data file with ``load`` (``json.load``, or ``tomllib.load`` with
+        ``text=False``) and keep its UPPERCASE top-level keys."""
+        handle = _read_config_file(self._resolve(filename), "r" if text else "rb", silent)
+        if handle is None:
+            return False
+        with handle:
+            data = load(handle)
+        return self.from_mapping(data)
+
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """``from_pyfile`` on the path held by an environment variable."""
+        path = os.environ.get(variable_name)
+        if not path:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set, so no configuration"
+                f" file can be loaded from it. Set it to the path of a Python config file,"
+                f" e.g. export {variable_name}=/path/to/settings.cfg"
+            )
+        return self.from_pyfile(path, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+        self,
+        prefix: str = "FLASK",
+        *,
+        loads: Callable[[str], Any] = json.loads,
     ) -> bool:
-        """Load ``{prefix}_*`` environment variables, dropping the prefix.
+        """Load every ``{prefix}_NAME`` environment variable as ``NAME``.
 
-        Values are passed through ``loads`` (JSON by default) so ``APP_MAX_CONTENT_LENGTH=1024``
-        becomes the int ``1024`` and ``APP_DEBUG=true`` the bool ``True``; a value that is not
-        valid JSON stays a string. ``APP_A__B=1`` sets ``config["A"]["B"]`` (nested dicts), as in
-        Flask. Keys are applied in sorted order so the result does not depend on ``os.environ``
-        ordering.
+        Each value goes through ``loads`` (JSON by default: ``"1024"`` becomes an int,
+        ``"true"`` a bool) and stays a string when it does not parse. A double underscore
+        nests: ``APP_DB__HOST=db`` sets ``config["DB"]["HOST"]``. Variables are applied in
+        sorted order so the result never depends on the environment's ordering.
         """
-        prefix = f"{prefix}_"
-        for key in sorted(os.environ):
-            if not key.startswith(prefix):
-                continue
-            raw = os.environ[key]
-            value: Any
+        start = prefix + "_"
+        for variable in sorted(name for name in os.environ if name.startswith(start)):
+            raw = os.environ[variable]
             try:
                 value = loads(raw)
             except Exception:
                 value = raw
-            key = key[len(prefix) :]
-            if "__" not in key:
-                self[key] = value
-                continue
-            current: dict[str, Any] = self
-            *parts, tail = key.split("__")
-            for part in parts:
-                if part not in current:
-                    current[part] = {}
-                current = current[part]
-            current[tail] = value
+            *parents, leaf = variable[len(start) :].split("__")
+            target: dict[str, Any] = self
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = value
         return True
 
     def get_namespace(
-        self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
+        self,
+        namespace: str,
+        lowercase: bool = True,
+        trim_namespace: bool = True,
     ) -> dict[str, Any]:
-        """Return the keys that start with ``namespace`` (e.g. ``"CACHE_"``) as a new dict."""
-        rv: dict[str, Any] = {}
-        for key, value in self.items():
-            if not key.startswith(namespace):
-                continue
-            name = key[len(namespace) :] if trim_namespace else key
-            rv[name.lower() if lowercase else name] = value
-        return rv
+        """The keys starting with ``namespace`` (e.g. ``"CACHE_"``) as a new dict, for passing
+        to a constructor as keyword arguments."""
+        cut = len(namespace) if trim_namespace else 0
+        picked = {key[cut:]: value for key, value in self.items() if key.startswith(namespace)}
+        return {key.lower(): value for key, value in picked.items()} if lowercase else picked
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {dict.__repr__(self)}>"
-
-
-def _import_string(path: str) -> Any:
-    module_name, _, attr = path.replace(":", ".").rpartition(".")
-    module: types.ModuleType = __import__(module_name, fromlist=[attr])
-    return getattr(module, attr)
+        return f"<{type(self).__name__} {super().__repr__()}>"

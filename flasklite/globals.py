@@ -48,9 +48,6 @@ def _get_request() -> Request:
 current_app: Flask = LocalProxy(  # type: ignore[assignment]
     _cv_ctx, "app", unbound_message=_no_app_msg
 )
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_ctx, "g", unbound_message=_no_app_msg
-)
 
 
 class _RequestProxy(LocalProxy):  # type: ignore[type-arg]
@@ -68,3 +65,29 @@ class _RequestProxy(LocalProxy):  # type: ignore[type-arg]
 
 
 request: Request = _RequestProxy(_get_request)  # type: ignore[assignment]
+
+
+def _get_g() -> _AppCtxGlobals:
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_app_msg)
+    return ctx.g
+
+
+class _GlobalsProxy(LocalProxy):  # type: ignore[type-arg]
+    """``g``: attribute reads and writes (``g.user = ...`` in a before-request hook, read in
+    the view) go straight to the context's namespace, as ``request``'s reads do above."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_get_g(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(_get_g(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(_get_g(), name)
+
+
+g: _AppCtxGlobals = _GlobalsProxy(_get_g)  # type: ignore[assignment]

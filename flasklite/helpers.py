@@ -188,21 +188,6 @@ def is_loopback(host: str) -> bool:
 
 
 #: Loaded in this order; a variable already set (in the environment or the first file) wins.
-DOTENV_FILES = (".flaskenv", ".env")
-
-
-def load_dotenv_files() -> None:
-    """Load ``.env``/``.flaskenv`` if python-dotenv is installed (optional, as in Flask)."""
-    try:
-        dotenv: Any = importlib.import_module("dotenv")
-    except ImportError:
-        return
-    for filename in DOTENV_FILES:
-        found = dotenv.find_dotenv(filename, usecwd=True)
-        if found:
-            dotenv.load_dotenv(found, encoding="utf-8")
-
-
 def forget_tracebacks(error: BaseException | None) -> None:
     """Drop the tracebacks of an error that has been dealt with, and of the errors it was
     raised from. Their frames (through ``f_back``) reach the frame holding the error, a cycle

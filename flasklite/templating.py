@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2 import FileSystemLoader, Template
+from jinja2 import Template
 
 from .globals import _cv_ctx, g, request
+from .resources import AppTemplateLoader
 
 if TYPE_CHECKING:
     from .base import AppBase
@@ -78,9 +78,8 @@ def create_jinja_environment(app: AppBase) -> Environment:
     auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
     if auto_reload is None:
         auto_reload = app.debug
-    loader = None
-    if app.template_folder is not None:
-        loader = FileSystemLoader(os.path.join(app.root_path, app.template_folder))
+    # The app's template folder, then each blueprint's (resources.py).
+    loader = AppTemplateLoader(app)
     env = Environment(
         loader=loader, autoescape=_cached_select_autoescape, auto_reload=bool(auto_reload)
     )

@@ -7,6 +7,7 @@ matcher.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,6 +32,9 @@ class UrlBuilding:
     config: Config
     url_map: Map
     url_default_functions: Hooks
+    subdomain_matching: bool
+    #: Asks ``url_build_error_handlers`` (``assembly.py``), else raises the error.
+    handle_url_build_error: Callable[[BuildError, str, Any], str]
     _bound_adapters: dict[tuple[str, str, str], MapAdapter]
 
     def create_url_adapter(self, environ: dict[str, Any] | None) -> MapAdapter | None:
@@ -50,11 +54,17 @@ class UrlBuilding:
         if bound is None:
             if len(self._bound_adapters) >= _ADAPTERS_KEPT:
                 self._bound_adapters.clear()
-            bound = self.url_map.bind(
-                cfg["SERVER_NAME"] or get_host(environ),
-                script_name=wsgi_path_text(cache_key[1]).rstrip("/") or "/",
-                url_scheme=cache_key[2],
-            )
+            if self.url_map.host_matching or self.subdomain_matching:
+                # werkzeug reads the subdomain (or the whole host) from the request; with host
+                # matching, SERVER_NAME must not replace the host being matched.
+                server_name = None if self.url_map.host_matching else cfg["SERVER_NAME"]
+                bound = self.url_map.bind_to_environ(environ, server_name=server_name)
+            else:
+                bound = self.url_map.bind(
+                    cfg["SERVER_NAME"] or get_host(environ),
+                    script_name=wsgi_path_text(cache_key[1]).rstrip("/") or "/",
+                    url_scheme=cache_key[2],
+                )
             self._bound_adapters[cache_key] = bound
         return bound
 
@@ -66,6 +76,7 @@ class UrlBuilding:
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -78,6 +89,9 @@ class UrlBuilding:
         that are not rule arguments become the query string."""
         ctx = _cv_ctx.get(None)
         in_request = ctx is not None and ctx.environ is not None
+        if endpoint[:1] == ".":  # relative to the current request's blueprint
+            scope = (ctx.endpoint or "").rpartition(".")[0] if ctx is not None else ""
+            endpoint = scope + endpoint if scope else endpoint[1:]
         adapter = ctx.url_adapter if ctx is not None else self.create_url_adapter(None)
         if adapter is None:
             raise RuntimeError(
@@ -98,9 +112,6 @@ class UrlBuilding:
         except BuildError as failure:
             return self.handle_url_build_error(failure, endpoint, values)
         return url if _anchor is None else url + "#" + quote(_anchor, safe=_ANCHOR_SAFE)
-
-    def handle_url_build_error(self, error: BuildError, endpoint: str, values: Any) -> str:
-        raise error
 
 
 @functools.lru_cache(maxsize=1024)

@@ -18,8 +18,8 @@ def test_bench_runs_every_case_and_writes_json(
     assert dispatch.main(["--repeat", "1", "--budget", "0.001", "--output", str(output)]) == 0
     result = json.loads(output.read_text(encoding="utf-8"))
     assert [row["case"] for row in result["rows"]] == [case.name for case in dispatch.CASES]
-    for row in result["rows"]:
-        assert set(row["timings"]) == set(dispatch.CONTENDERS)
+    for row, case in zip(result["rows"], dispatch.CASES, strict=True):
+        assert set(row["timings"]) == set(case.contenders)
         assert row["timings"]["flask"]["speedup_vs_flask"] == 1.0
     assert set(result["summary"]["framework_vs_flask"]) == {case.name for case in dispatch.CASES}
     printed = capsys.readouterr().out

@@ -21,9 +21,13 @@ def clean_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    # A fresh SQLite file a test: migrated on first use, gone with tmp_path.
+    # An empty instance folder of its own (a developer's instance/config.py must not count) and
+    # a fresh SQLite file in it, migrated on first use.
     database = f"sqlite:///{tmp_path / 'app.db'}"
-    app = create_app({"TESTING": True, "INSTANCE_NAME": "test-replica", "DATABASE_URL": database})
+    app = create_app(
+        {"TESTING": True, "INSTANCE_NAME": "test-replica", "DATABASE_URL": database},
+        instance_path=str(tmp_path),
+    )
     yield app
     app.extensions["db"].dispose()
 

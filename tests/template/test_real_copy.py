@@ -142,15 +142,9 @@ def test_copy_offers_only_targets_that_work_in_a_copy(service: Path, tmp_path: P
 
 BROKEN_VIEW = """
 
-_register_template_views = register_views
-
-
-def register_views(app: Flask) -> None:  # a copier's first route, with a bug in it
-    _register_template_views(app)
-
-    @app.get("/orders/<int:order_id>")
-    def show_order(order_id: int) -> str:
-        raise KeyError(order_id)
+@pages.get("/orders/<int:order_id>")
+def show_order(order_id: int) -> str:  # a copier's first route, with a bug in it
+    raise KeyError(order_id)
 """
 
 
@@ -181,7 +175,7 @@ def test_copy_passes_its_own_lint_and_fast_tests_and_they_catch_a_broken_view(
     )
     assert probe.stdout.split() == ["WARNING", KEBAB], probe.stderr
 
-    views = service / "app" / "views.py"
+    views = service / "app" / "pages.py"
     views.write_text(views.read_text() + BROKEN_VIEW)
     broken = make(service, "test-fast", timeout=600)
     assert broken.returncode != 0, broken.stdout[-3000:]
