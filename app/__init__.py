@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.auth import register_auth
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.diagnostics import register_diagnostics
 from app.errors import register_error_pages
@@ -27,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     configure_logging(app, app.config["LOG_LEVEL"])
     register_views(app)
+    register_auth(app)
     register_error_pages(app)
     if app.config["DIAGNOSTICS"]:
         register_diagnostics(app)
