@@ -1,16 +1,22 @@
-"""The application's set-up half: config, properties, contexts, URL building, templates and
-static files. The request flow itself is in ``app.py`` (``Flask`` subclasses ``AppBase``)."""
+"""The app object's set-up half: settings, registration, URL building, templates, static files.
+
+``Flask`` (``app.py``) adds the request flow on top of ``AppBase``; the decorators it shares
+with blueprints live in ``scaffold.py``.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from werkzeug.routing import BuildError, MapAdapter
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError, Map, MapAdapter
 from werkzeug.utils import send_from_directory
 from werkzeug.wsgi import get_host
 
@@ -19,9 +25,10 @@ from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
 from .helpers import JSONProvider, get_root_path
 from .logging import create_logger
-from .scaffold import Scaffold
+from .routing import ExactPaths, Rule, exact_paths, wsgi_path_text
+from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
 from .templating import create_jinja_environment
-from .wrappers import Request, Response, _decode
+from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     from .templating import Environment
@@ -47,17 +54,22 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "TRUSTED_HOSTS": None,
 }
 
-_ADAPTER_CACHE_SIZE = 256
+# Bound adapters are kept per (host, script name, scheme); the host comes from the client.
+_ADAPTERS_KEPT = 256
+_HANDLER_LOOKUPS_KEPT = 512
+_HOSTS_KEPT = 64
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
 class AppBase(Scaffold):
-    """Configuration and services of the app object; see ``Flask`` in ``app.py``."""
+    """Settings and services of the app object; see ``Flask`` in ``app.py``."""
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     app_ctx_globals_class = _AppCtxGlobals
-    json_provider_class = JSONProvider
+    json_provider_class: type[JSONProvider] = JSONProvider
+    url_rule_class: type[Rule] = Rule
+    url_map_class: type[Map] = Map
 
     testing = ConfigAttribute[bool]("TESTING")
 
@@ -69,43 +81,44 @@ class AppBase(Scaffold):
         template_folder: str | os.PathLike[str] | None = "templates",
         root_path: str | None = None,
     ) -> None:
-        super().__init__()
-        self.import_name = import_name
-        self.root_path = root_path if root_path is not None else get_root_path(import_name)
+        super().__init__(import_name)
+        self.root_path = get_root_path(import_name) if root_path is None else root_path
         self.template_folder = template_folder
-        self._static_folder = os.fspath(static_folder) if static_folder is not None else None
-        if static_url_path is None and self._static_folder is not None:
-            static_url_path = "/" + os.path.basename(self._static_folder.rstrip("/\\"))
-        self.static_url_path = static_url_path.rstrip("/") if static_url_path else None
+        self._static_dir = None if static_folder is None else os.fspath(static_folder)
+        self._static_prefix = None if static_url_path is None else static_url_path.rstrip("/")
         self.config = Config(self.root_path, DEFAULT_CONFIG)
         #: Per-extension state, as in Flask (``app.extensions["name"] = ...``).
         self.extensions: dict[str, Any] = {}
+        self.url_map = self.url_map_class()
+        #: Rules found by exact path, before werkzeug's matcher (see ``routing.py``).
+        self.exact_routes: ExactPaths = {}
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
+        self.template_filters: dict[str, Callable[..., Any]] = {}
+        self.template_globals: dict[str, Any] = {}
+        self.template_tests: dict[str, Callable[..., bool]] = {}
         self.json = self.json_provider_class(self)
         self._jinja_env: Environment | None = None
-        self._logger: logging.Logger | None = None
-        self._url_adapters: dict[tuple[str, ...], MapAdapter] = {}
-        # Host values that passed the TRUSTED_HOSTS check, and the list they passed against.
-        self._trusted_hosts_checked: object = None
-        self._trusted_host_keys: set[tuple[str | None, ...]] = set()
-        self._error_bodies: dict[tuple[Any, ...], bytes] = {}  # see make_error_response
-        self._text_content_type: tuple[type[Response], str, tuple[str, str]] | None = None
-        if self._static_folder is not None and self.static_url_path is not None:
-            # Always registered (as Flask) so url_for("static", ...) builds; in the stack nginx
-            # answers /static/ before a request ever reaches the app.
+        self._app_logger: logging.Logger | None = None
+        self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
+        self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
+        self._serving = False
+        self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
+        prefix = self.static_url_path
+        if self._static_dir is not None and prefix is not None:
+            # Registered even though nginx serves /static/ in the stack: url_for needs the rule.
             self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                endpoint="static",
-                view_func=self.send_static_file,
+                prefix + "/<path:filename>", endpoint="static", view_func=self.send_static_file
             )
 
     # -- properties -----------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
-        if self.import_name == "__main__":
-            filename = getattr(sys.modules["__main__"], "__file__", None)
-            return os.path.splitext(os.path.basename(filename))[0] if filename else "__main__"
-        return self.import_name
+        """The import name, or for a script run directly, the script's file name."""
+        if self.import_name != "__main__":
+            return self.import_name
+        script = getattr(sys.modules["__main__"], "__file__", None)
+        return os.path.splitext(os.path.basename(script))[0] if script else "__main__"
 
     @property
     def debug(self) -> bool:
@@ -114,14 +127,19 @@ class AppBase(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
-        if self._jinja_env is not None and self.config["TEMPLATES_AUTO_RELOAD"] is None:
-            self._jinja_env.auto_reload = value
+        env = self._jinja_env
+        if env is not None and self.config["TEMPLATES_AUTO_RELOAD"] is None:
+            env.auto_reload = value
+
+    @property
+    def got_first_request(self) -> bool:
+        return self._serving
 
     @property
     def logger(self) -> logging.Logger:
-        if self._logger is None:
-            self._logger = create_logger(self)
-        return self._logger
+        if self._app_logger is None:
+            self._app_logger = create_logger(self)
+        return self._app_logger
 
     @property
     def jinja_env(self) -> Environment:
@@ -129,56 +147,199 @@ class AppBase(Scaffold):
             self._jinja_env = create_jinja_environment(self)
         return self._jinja_env
 
-    def _jinja_env_changed(self) -> None:
-        if self._jinja_env is not None:
-            self._jinja_env.filters.update(self._template_filters)
-            self._jinja_env.globals.update(self._template_globals)
-            self._jinja_env.tests.update(self._template_tests)
-
     @property
     def static_folder(self) -> str | None:
-        if self._static_folder is None:
+        """The absolute static folder (``static_folder`` is relative to ``root_path``)."""
+        return None if self._static_dir is None else os.path.join(self.root_path, self._static_dir)
+
+    @property
+    def static_url_path(self) -> str | None:
+        """Where static files are served; ``""`` serves them at the root of the site."""
+        if self._static_prefix is not None:
+            return self._static_prefix
+        if self._static_dir is None:
             return None
-        return os.path.join(self.root_path, self._static_folder)
+        return "/" + os.path.basename(self._static_dir.rstrip("/\\"))
 
-    # -- contexts, URLs, templates, static files -------------------------------------------------
+    # -- registration ---------------------------------------------------------------------------
 
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """The URL map bound to a request's host, script name and scheme — or, outside a request,
-        to ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (None if unset).
+    def _check_setup_finished(self, step: str) -> None:
+        # Request threads read the registries without locks, so they are frozen once serving.
+        if self._serving:
+            raise AssertionError(
+                f"The setup method {step!r} can no longer be called on the application. It has"
+                " already handled its first request; register routes, hooks and handlers before"
+                " the app starts serving."
+            )
 
-        Binding builds a new adapter, so bound adapters are cached per (host, script name,
-        scheme). The Host header comes from the client, so the cache is bounded.
+    @setup_step
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Connect ``rule`` to ``endpoint`` (by default the view function's name).
+
+        Methods default to GET; werkzeug adds HEAD, and OPTIONS is answered for the view unless
+        it lists OPTIONS itself. A second, different function for one endpoint is refused.
         """
-        config = self.config
-        if request is None:
-            if config["SERVER_NAME"] is None:
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint or a view function")
+            endpoint = view_func.__name__
+        methods = methods_of(view_func, options.pop("methods", None))
+        extra = set(getattr(view_func, "required_methods", ()))
+        auto_options = provide_automatic_options
+        if auto_options is None:
+            auto_options = getattr(view_func, "provide_automatic_options", None)
+        if auto_options is None:
+            auto_options = "OPTIONS" not in methods
+            if auto_options:
+                extra.add("OPTIONS")
+        known = self.view_functions.get(endpoint)
+        if view_func is not None and known is not None and known != view_func:
+            raise AssertionError(
+                "View function mapping is overwriting an existing endpoint function:"
+                f" {endpoint!r} is already {known.__qualname__}; pass endpoint=... to one of them"
+            )
+        new_rule = self.url_rule_class(rule, methods=methods | extra, endpoint=endpoint, **options)
+        new_rule.provide_automatic_options = auto_options
+        self.url_map.add(new_rule)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
+        self.exact_routes = exact_paths(self.url_map)
+
+    @setup_step
+    def teardown_appcontext(self, f: F) -> F:
+        """``f(error or None)`` runs when an application context ends."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setup_step
+    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        self.template_filters[name or f.__name__] = f
+        if self._jinja_env is not None:
+            self._jinja_env.filters[name or f.__name__] = f
+
+    @setup_step
+    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        self.template_globals[name or f.__name__] = f
+        if self._jinja_env is not None:
+            self._jinja_env.globals[name or f.__name__] = f
+
+    @setup_step
+    def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
+        self.template_tests[name or f.__name__] = f
+        if self._jinja_env is not None:
+            self._jinja_env.tests[name or f.__name__] = f
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        return _registering(self.add_template_filter, name)
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        return _registering(self.add_template_global, name)
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        return _registering(self.add_template_test, name)
+
+    # -- services the request flow uses ---------------------------------------------------------
+
+    def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
+        """The registry scopes a request to ``endpoint`` uses, app-wide first."""
+        return scopes_of(endpoint)
+
+    def check_trusted_host(self, environ: dict[str, Any]) -> None:
+        """Raise werkzeug's ``SecurityError`` (400) when the Host is not in ``TRUSTED_HOSTS``.
+
+        The check IDNA-encodes every listed name, which costs more than a whole request, so
+        a host that passed is remembered (per list); a refused one is never stored, so clients
+        cannot fill the memory with made-up names.
+        """
+        listed = self.config["TRUSTED_HOSTS"]
+        seen = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"))
+        if self._hosts_passed[0] is not listed:
+            self._hosts_passed = (listed, set())
+        if seen not in self._hosts_passed[1]:
+            get_host(environ, trusted_hosts=listed)
+            if len(self._hosts_passed[1]) < _HOSTS_KEPT:
+                self._hosts_passed[1].add(seen)
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Every view and hook is called through this; ``async def`` support replaces it."""
+        return func
+
+    def error_handler_for(
+        self, error: BaseException, scopes: tuple[str | None, ...]
+    ) -> ErrorHandler | None:
+        """The registered handler for ``error``: a handler for its status code before one for
+        its class, the innermost scope before the app, the nearest class in the MRO first.
+
+        ``scopes`` lists the request's scopes app-first, as the hooks run. Answers are cached
+        per (class, code, scopes): registries are frozen once the app serves.
+        """
+        code = error.code if isinstance(error, HTTPException) else None
+        key = (type(error), code, scopes)
+        if key in self._handler_lookups:
+            return self._handler_lookups[key]
+        spec = self.error_handler_spec
+        found: ErrorHandler | None = None
+        for status in dict.fromkeys((code, None)):
+            tables = [spec[s][status] for s in reversed(scopes) if status in spec.get(s, {})]
+            for klass in type(error).__mro__ if tables else ():
+                found = next((t[klass] for t in tables if klass in t), None)
+                if found is not None:
+                    break
+            if found is not None:
+                break
+        if len(self._handler_lookups) < _HANDLER_LOOKUPS_KEPT:  # classes may be made at run time
+            self._handler_lookups[key] = found
+        return found
+
+    def do_teardown_request(self, exc: BaseException | None, scopes: Iterable[str | None]) -> None:
+        """Teardown functions of the request's scopes, innermost scope and newest first."""
+        for scope in reversed(tuple(scopes)):
+            for func in reversed(self.teardown_request_funcs.get(scope, ())):
+                self.ensure_sync(func)(exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None) -> None:
+        for func in self.teardown_appcontext_funcs[::-1]:
+            self.ensure_sync(func)(exc)
+
+    # -- URLs -----------------------------------------------------------------------------------
+
+    def create_url_adapter(self, environ: dict[str, Any] | None) -> MapAdapter | None:
+        """The URL map bound to a request's host, script name and scheme — or, without a request,
+        to ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (None if unset)."""
+        cfg = self.config
+        if environ is None:
+            if cfg["SERVER_NAME"] is None:
                 return None
-            return self.url_map.bind(
-                config["SERVER_NAME"],
-                script_name=config["APPLICATION_ROOT"],
-                url_scheme=config["PREFERRED_URL_SCHEME"],
+            root, scheme = cfg["APPLICATION_ROOT"], cfg["PREFERRED_URL_SCHEME"]
+            return self.url_map.bind(cfg["SERVER_NAME"], script_name=root, url_scheme=scheme)
+        host = (
+            environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+        )
+        cache_key = (host, environ.get("SCRIPT_NAME", ""), environ.get("wsgi.url_scheme", "http"))
+        bound = self._bound_adapters.get(cache_key)
+        if bound is None:
+            if len(self._bound_adapters) >= _ADAPTERS_KEPT:
+                self._bound_adapters.clear()
+            bound = self.url_map.bind(
+                cfg["SERVER_NAME"] or get_host(environ),
+                script_name=wsgi_path_text(cache_key[1]).rstrip("/") or "/",
+                url_scheme=cache_key[2],
             )
-        environ = request.environ
-        # The bound adapter depends on the host (the Host header, or SERVER_NAME:SERVER_PORT
-        # without one), the script name and the scheme; nothing else goes into the key.
-        host = environ.get("HTTP_HOST")
-        if host is None:
-            host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-        script_name = environ.get("SCRIPT_NAME", "")
-        scheme = environ.get("wsgi.url_scheme", "http")
-        key = (host, script_name, scheme)
-        adapter = self._url_adapters.get(key)
-        if adapter is None:
-            if len(self._url_adapters) >= _ADAPTER_CACHE_SIZE:
-                self._url_adapters.clear()
-            adapter = self.url_map.bind(
-                config["SERVER_NAME"] or get_host(environ),
-                script_name=_decode(script_name).rstrip("/") or "/",
-                url_scheme=scheme,
-            )
-            self._url_adapters[key] = adapter
-        return adapter
+            self._bound_adapters[cache_key] = bound
+        return bound
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the endpoint's scopes fill in ``values``."""
+        for scope in scopes_of(endpoint):
+            for func in self.url_default_functions.get(scope, ()):
+                func(endpoint, values)
 
     def url_for(
         self,
@@ -190,77 +351,82 @@ class AppBase(Scaffold):
         _external: bool | None = None,
         **values: Any,
     ) -> str:
+        """The URL of ``endpoint``: relative inside a request, absolute outside one. Values
+        that are not rule arguments become the query string."""
         ctx = _cv_ctx.get(None)
-        if ctx is not None and ctx.request is not None:
-            adapter = ctx.url_adapter
-            if _external is None:
-                _external = _scheme is not None
-        else:
-            adapter = ctx.url_adapter if ctx is not None else self.create_url_adapter(None)
-            if adapter is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without 'SERVER_NAME'"
-                    " configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME'"
-                    " as needed."
-                )
-            if _external is None:
-                _external = True
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        assert adapter is not None
-        try:
-            rv = adapter.build(
-                endpoint,
-                values,
-                method=_method,
-                url_scheme=_scheme,
-                force_external=_external,
+        in_request = ctx is not None and ctx.environ is not None
+        adapter = ctx.url_adapter if ctx is not None else self.create_url_adapter(None)
+        if adapter is None:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without 'SERVER_NAME'"
+                " configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME'"
+                " as needed."
             )
-        except BuildError as error:
-            return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            rv = f"{rv}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
-        return rv
+        external = _external
+        if external is None:
+            external = _scheme is not None if in_request else True
+        if _scheme is not None and not external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            url = adapter.build(
+                endpoint, values, method=_method, url_scheme=_scheme, force_external=external
+            )
+        except BuildError as failure:
+            return self.handle_url_build_error(failure, endpoint, values)
+        return url if _anchor is None else url + "#" + quote(_anchor, safe=_ANCHOR_SAFE)
 
     def handle_url_build_error(self, error: BuildError, endpoint: str, values: Any) -> str:
         raise error
 
+    # -- templates and static files -------------------------------------------------------------
+
     def update_template_context(self, context: dict[str, Any]) -> None:
-        """Merge the context processors' values into ``context`` (the caller's values win)."""
-        if not self.template_context_processors:
-            return
-        orig = context.copy()
-        for func in self.template_context_processors:
-            context.update(func())
-        context.update(orig)
+        """Add the context processors' names to ``context``; names the caller passed win."""
+        ctx = _cv_ctx.get(None)
+        endpoint = ctx.endpoint if ctx is not None else None
+        extra: dict[str, Any] = {}
+        for scope in scopes_of(endpoint):
+            for func in self.template_context_processors.get(scope, ()):
+                extra.update(self.ensure_sync(func)())
+        for name, value in extra.items():
+            context.setdefault(name, value)
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return value  # type: ignore[no-any-return]
+        age = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        return int(age.total_seconds()) if isinstance(age, timedelta) else age
 
     def send_static_file(self, filename: str) -> Response:
-        """The view of ``/static/<path:filename>``: the file with ETag/Last-Modified and 304 on
-        a conditional request; ``..`` or absolute paths get 404 (werkzeug's ``safe_join``)."""
-        if self.static_folder is None:
+        """A file of the static folder, with ETag/Last-Modified and 304 for a conditional
+        request; ``..`` and absolute paths get 404 (werkzeug's ``safe_join``)."""
+        folder = self.static_folder
+        if folder is None:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        ctx = _cv_ctx.get()
-        assert ctx.request is not None
-        rv = send_from_directory(
-            self.static_folder,
+        environ = _cv_ctx.get().environ
+        assert environ is not None
+        sent = send_from_directory(
+            folder,
             filename,
-            ctx.request.environ,
+            environ,
             max_age=self.get_send_file_max_age(filename),
             response_class=self.response_class,
-            _root_path=self.root_path,
         )
-        return rv  # type: ignore[return-value]
+        assert isinstance(sent, Response)
+        return sent
 
-    def do_teardown_request(self, exc: BaseException | None) -> None:
-        for func in reversed(self.teardown_request_funcs):
-            func(exc)
 
-    def do_teardown_appcontext(self, exc: BaseException | None) -> None:
-        for func in reversed(self.teardown_appcontext_funcs):
-            func(exc)
+@functools.lru_cache(maxsize=1024)
+def scopes_of(endpoint: str | None) -> tuple[str | None, ...]:
+    """The scopes of an endpoint, app-wide first: ``"a.b.view"`` → ``(None, "a", "a.b")``."""
+    if endpoint is None or "." not in endpoint:
+        return (None,)
+    parts = endpoint.split(".")[:-1]
+    return (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
+
+
+def _registering(add: Callable[..., None], name: str | None) -> Callable[[F], F]:
+    def register(f: F) -> F:
+        add(f, name)
+        return f
+
+    return register

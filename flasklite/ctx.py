@@ -1,4 +1,11 @@
-"""Application and request contexts: what ``current_app``, ``g`` and ``request`` point at."""
+"""Application and request contexts: what ``current_app``, ``g`` and ``request`` point at.
+
+One ``ContextVar`` (``globals._cv_ctx``) holds the active context. A request context is an
+application context that also carries the request; pushed inside an active application context
+of the same app (``with app.app_context():`` around a test, a request made from a view), it
+shares that context's ``g`` and leaves ``teardown_appcontext`` to it, so those functions run
+once, when the context that owns them ends.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +15,19 @@ from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException
 
 from .globals import _cv_ctx
 from .helpers import forget_tracebacks
-from .routing import match
-from .wrappers import _decode
+from .routing import match_with_werkzeug
 
 if TYPE_CHECKING:
-    from werkzeug.routing import MapAdapter
+    from werkzeug.routing import MapAdapter, Rule
 
     from .app import Flask
     from .wrappers import Request
 
-_sentinel: Any = object()
+_unset: Any = object()
 
 
 class _AppCtxGlobals:
@@ -30,8 +36,8 @@ class _AppCtxGlobals:
     def get(self, name: str, default: Any | None = None) -> Any:
         return self.__dict__.get(name, default)
 
-    def pop(self, name: str, default: Any = _sentinel) -> Any:
-        if default is _sentinel:
+    def pop(self, name: str, default: Any = _unset) -> Any:
+        if default is _unset:
             return self.__dict__.pop(name)
         return self.__dict__.pop(name, default)
 
@@ -46,7 +52,7 @@ class _AppCtxGlobals:
 
     def __repr__(self) -> str:
         ctx = _cv_ctx.get(None)
-        return f"<framework.g of {ctx.app.name!r}>" if ctx else object.__repr__(self)
+        return f"<flasklite.g of {ctx.app.name!r}>" if ctx else object.__repr__(self)
 
 
 def has_app_context() -> bool:
@@ -55,81 +61,76 @@ def has_app_context() -> bool:
 
 def has_request_context() -> bool:
     ctx = _cv_ctx.get(None)
-    return ctx is not None and ctx.request is not None
+    return ctx is not None and ctx.environ is not None
 
 
 class AppContext:
-    """``with app.app_context():`` — makes ``current_app`` and ``g`` available.
+    """``with app.app_context():`` makes ``current_app`` and ``g`` available.
 
-    ``__slots__``: one of these is built per request, so fixed slots keep it small and quick.
-    ``g`` and the URL adapter are created on first use: most requests touch neither.
+    ``__slots__`` because one context is made per request; ``g`` and the URL adapter are made on
+    first use, since most requests touch neither.
     """
 
-    __slots__ = ("_g", "_repushed", "_token", "_url_adapter", "app", "request")
+    __slots__ = ("_adapter", "_globals", "_tokens", "app")
 
-    def __init__(self, app: Flask, request: Request | None = None) -> None:
+    #: The WSGI environ of a request context; None here.
+    environ: dict[str, Any] | None = None
+
+    def __init__(self, app: Flask) -> None:
         self.app = app
-        self.request = request
-        self._g: _AppCtxGlobals | None = None
-        self._url_adapter: MapAdapter | None = None
-        # The token of the first push, and (rarely) a stack of tokens for pushing the same
-        # context again; a context pushes once per request, so no list is made for that.
-        self._token: Token[AppContext] | None = None
-        self._repushed: list[Token[AppContext]] | None = None
+        self._globals: _AppCtxGlobals | None = None
+        self._adapter: MapAdapter | None = None
+        self._tokens: list[Token[AppContext]] = []
+
+    if TYPE_CHECKING:
+        request: Request | None
+    else:
+
+        @property
+        def request(self) -> None:
+            return None
+
+    @property
+    def endpoint(self) -> str | None:
+        """The matched endpoint of a request context; None here."""
+        return None
 
     @property
     def g(self) -> _AppCtxGlobals:
-        g = self._g
-        if g is None:
-            g = self._g = self.app.app_ctx_globals_class()
-        return g
+        if self._globals is None:
+            self._globals = self.app.app_ctx_globals_class()
+        return self._globals
 
     @g.setter
     def g(self, value: _AppCtxGlobals) -> None:
-        self._g = value
+        self._globals = value
 
     @property
     def url_adapter(self) -> MapAdapter | None:
-        """The URL adapter bound for this context (the app caches it per host/script name)."""
-        adapter = self._url_adapter
-        if adapter is None:
-            adapter = self._url_adapter = self.app.create_url_adapter(self.request)
-        return adapter
+        """The URL map bound for this context (cached by the app per host and script name)."""
+        if self._adapter is None:
+            self._adapter = self.app.create_url_adapter(self.environ)
+        return self._adapter
 
     def push(self) -> None:
-        token = _cv_ctx.set(self)
-        if self._token is None:
-            self._token = token
-        else:
-            self._push_again(token)
+        self._tokens.append(_cv_ctx.set(self))
 
-    def _push_again(self, token: Token[AppContext]) -> None:
-        if self._repushed is None:
-            self._repushed = []
-        self._repushed.append(token)
-
-    def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Run the teardown functions (with the error, if any), then restore the previous
-        context. Raises if this is not the active context: pushes and pops must nest."""
-        repushed = self._repushed
+    def pop(self, exc: BaseException | None = _unset) -> None:
+        """End the context (the last pop of a context pushed several times): run its teardown
+        functions with the error, if any, then restore the previous context. Contexts must be
+        popped in the reverse order of their pushes."""
+        if not self._tokens:
+            raise RuntimeError(f"{self!r} was popped without being pushed")
         try:
-            if not repushed:  # the outermost push: the context ends here
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                self._teardown(exc)
+            if len(self._tokens) == 1:
+                self._end(sys.exc_info()[1] if exc is _unset else exc)
         finally:
-            ctx = _cv_ctx.get(None)
-            if repushed:
-                token: Token[AppContext] | None = repushed.pop()
-            else:
-                token, self._token = self._token, None
-            if token is None:
-                raise RuntimeError(f"{self!r} was popped without being pushed")
-            _cv_ctx.reset(token)
-        if ctx is not self:
-            raise AssertionError(f"Popped wrong context ({ctx!r} instead of {self!r})")
+            active = _cv_ctx.get(None)
+            _cv_ctx.reset(self._tokens.pop())
+        if active is not self:
+            raise AssertionError(f"Popped wrong context ({active!r} instead of {self!r})")
 
-    def _teardown(self, exc: BaseException | None) -> None:
+    def _end(self, exc: BaseException | None) -> None:
         if self.app.teardown_appcontext_funcs:
             self.app.do_teardown_appcontext(exc)
 
@@ -149,126 +150,144 @@ class AppContext:
         return f"<{type(self).__name__} of {self.app.name!r}>"
 
 
-def _is_websocket(environ: dict[str, Any]) -> bool:
-    """A WebSocket handshake, by werkzeug's rule; it only matches WebSocket rules (we define
-    none), so such a request gets werkzeug's 400 rather than a normal view."""
-    if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
-        return False
-    connection = environ.get("HTTP_CONNECTION", "").lower().split(",")
-    return any(value.strip(" \t") == "upgrade" for value in connection)
-
-
-# Distinct trusted Host values remembered per app (real deployments have a handful).
-_TRUSTED_HOST_CACHE_SIZE = 64
-
-
 class RequestContext(AppContext):
-    """The context of one request: an app context that also carries the ``Request``.
-
-    Pushing it the first time matches the URL (``match_request``); a routing error is stored and
-    raised later by ``dispatch_request``, after the before-request functions, as in Flask.
+    """The context of one request. The ``Request`` object is made the first time something reads
+    ``request`` (or ``ctx.request``); a request whose view and hooks never look at it never
+    builds one. The first push finds the rule (``match_request``); a routing error is kept and
+    raised by ``dispatch_request``, after the before-request functions, as in Flask.
     """
 
-    __slots__ = ()
-    request: Request
+    __slots__ = (
+        "_built",
+        "_owner",
+        "environ",
+        "routing_exception",
+        "session",
+        "url_rule",
+        "view_args",
+    )
+    environ: dict[str, Any]
 
     def __init__(self, app: Flask, environ: dict[str, Any], request: Request | None = None):
-        # Assigned directly rather than via super().__init__: this runs on every request.
-        self.app = app
-        self.request = app.request_class(environ) if request is None else request
-        self._g = None
-        self._url_adapter = None
-        self._token = None
-        self._repushed = None
+        super().__init__(app)
+        self.environ = environ
+        self._built = request
+        #: The application context this one shares ``g`` with, if pushed inside one; None when
+        #: this context is its own application context.
+        self._owner: AppContext | None = None
+        self.url_rule: Rule | None = None
+        self.view_args: dict[str, Any] | None = None
+        self.routing_exception: HTTPException | None = None
+        #: Seam for sessions: opened on demand, saved by ``process_response`` when not None.
+        self.session: Any = None
+
+    if not TYPE_CHECKING:
+
+        @property
+        def request(self) -> Request:
+            built = self._built
+            if built is None:
+                built = self._built = self.app.request_class(self.environ)
+                built.url_rule = self.url_rule
+                built.view_args = self.view_args
+                built.routing_exception = self.routing_exception
+            return built
+
+        @request.setter
+        def request(self, value: Request) -> None:
+            self._built = value
+
+    else:
+        request: Request
+
+    @property
+    def request_built(self) -> bool:
+        """Whether the ``Request`` object exists (teardown only tidies up one that does)."""
+        return self._built is not None
+
+    def match_result(self) -> tuple[Rule | None, dict[str, Any] | None, HTTPException | None]:
+        """(rule, view args, routing error): the request's, once it exists (hooks may change
+        them there), else what ``match_request`` found."""
+        built = self._built
+        if built is None:
+            return self.url_rule, self.view_args, self.routing_exception
+        return built.url_rule, built.view_args, built.routing_exception
+
+    @property
+    def endpoint(self) -> str | None:
+        rule = self.url_rule if self._built is None else self._built.url_rule
+        return None if rule is None else rule.endpoint
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        owner = self._owner
+        return super().g if owner is None else owner.g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        if self._owner is None:
+            self._globals = value
+        else:
+            self._owner.g = value
 
     def match_request(self) -> None:
-        """Find the rule for this request; store the view args or the routing exception."""
-        request = self.request
-        environ = request.environ
-        trusted_hosts = self.app.config["TRUSTED_HOSTS"]
-        if trusted_hosts is not None:
-            # As Flask 3.1: werkzeug's get_host raises SecurityError (a 400) for a host that is
-            # not listed; stored like a routing error, so error handlers still answer it.
-            # The check (IDNA-encoding every listed name) cost more than the whole dispatch, so
-            # hosts that passed are remembered for this list; a refused host is checked every
-            # time and never cached, so clients cannot fill the cache with junk names.
-            app = self.app
-            key = (environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"))
-            if app._trusted_hosts_checked is not trusted_hosts:
-                app._trusted_hosts_checked = trusted_hosts
-                app._trusted_host_keys = set()
-            if key not in app._trusted_host_keys:
-                request.trusted_hosts = trusted_hosts
-                try:
-                    request.host  # noqa: B018 - read for its check
-                except SecurityError as e:
-                    request.routing_exception = e
-                    return
-                if len(app._trusted_host_keys) >= _TRUSTED_HOST_CACHE_SIZE:
-                    app._trusted_host_keys.clear()
-                app._trusted_host_keys.add(key)
-        # Hot path (Bottle's idea): a rule without converters is an exact path, so it is found in
-        # a dict keyed by the raw PATH_INFO before the werkzeug matcher runs. A miss (or a method
-        # the path does not allow, or OPTIONS) falls through to the matcher, which then decides
-        # 404/405/308 exactly as werkzeug does.
-        by_method = self.app._static_routes.get(environ.get("PATH_INFO", ""))
-        if by_method is not None and "HTTP_UPGRADE" not in environ:
-            method = environ.get("REQUEST_METHOD", "")
-            rule = by_method.get(method)
-            if rule is not None:
-                request.url_rule = rule
-                request.view_args = {}
-                # The table's keys are upper-case, so this is already what ``request.method``
-                # would compute; storing it saves computing it again in dispatch_request.
-                request.method = method
-                return
+        """Find the rule: the exact-path dict first, werkzeug's matcher for everything else.
+        The outcome is stored on the context (and on the request, if already built)."""
+        app, environ = self.app, self.environ
+        error: HTTPException | None = None
+        rule: Rule | None = None
+        args: dict[str, Any] | None = None
         try:
-            adapter = self.url_adapter
-            assert adapter is not None
-            # PATH_INFO as is, as werkzeug's bind_to_environ passes it (not ``request.path``,
-            # which adds a leading slash): a request for the mount point itself must redirect
-            # to the slash, not match "/". ``match`` is adapter.match without its per-call
-            # overhead for plain matches, 404 and 405 (redirects are still werkzeug's).
-            rule, view_args = match(
-                adapter,
-                _decode(environ.get("PATH_INFO", "")),
-                request.method,
-                environ.get("QUERY_STRING", ""),
-                "HTTP_UPGRADE" in environ and _is_websocket(environ),
-            )
-        except HTTPException as e:
-            request.routing_exception = e
-        else:
-            request.url_rule = rule
-            request.view_args = view_args
+            if app.config["TRUSTED_HOSTS"] is not None:
+                app.check_trusted_host(environ)
+            method = environ.get("REQUEST_METHOD", "GET").upper()
+            by_method = app.exact_routes.get(environ.get("PATH_INFO", ""))
+            rule = None if by_method is None else by_method.get(method)
+            if rule is None or "HTTP_UPGRADE" in environ:
+                adapter = self.url_adapter
+                assert adapter is not None
+                rule, args = match_with_werkzeug(adapter, environ, method)
+            else:
+                args = {}
+        except HTTPException as refused:
+            rule, error = None, refused
+        self.url_rule, self.view_args, self.routing_exception = rule, args, error
+        if self._built is not None:
+            self._built.url_rule, self._built.view_args = rule, args
+            self._built.routing_exception = error
 
     def push(self) -> None:
-        token = _cv_ctx.set(self)
-        if self._token is None:
-            self._token = token
-            self.match_request()  # the first push: find the view for this request
-        else:
-            self._push_again(token)
+        first = not self._tokens
+        if first:
+            outer = _cv_ctx.get(None)
+            if outer is not None and outer.app is self.app:
+                self._owner = outer.owning_context() if isinstance(outer, RequestContext) else outer
+        super().push()
+        if first:
+            self.match_request()
 
-    def _teardown(self, exc: BaseException | None) -> None:
+    def owning_context(self) -> AppContext:
+        """The application context whose ``g`` and teardown this request uses."""
+        return self if self._owner is None else self._owner
+
+    def _end(self, exc: BaseException | None) -> None:
         app = self.app
         if app.teardown_request_funcs:
-            app.do_teardown_request(exc)
-        if app.teardown_appcontext_funcs:
+            app.do_teardown_request(exc, app.scopes_for(self.endpoint))
+        built = self._built
+        if built is not None:
+            built.close()  # uploaded files
+            # The request and its environ point at each other; undoing that lets reference
+            # counting free both at once instead of the cyclic garbage collector, later.
+            self.environ["werkzeug.request"] = None
+        if self._owner is None and app.teardown_appcontext_funcs:
             app.do_teardown_appcontext(exc)
-        request = self.request
-        # Close uploaded files only if the form was parsed at all; skipping the call keeps the
-        # common request cheap.
-        if request._form_loaded:
-            request.close()
-        # The request and its environ refer to each other; breaking that cycle here (as Flask
-        # does) lets reference counting free both at once instead of leaving every request for
-        # the cyclic garbage collector.
-        request.environ["werkzeug.request"] = None
-        # A routing error (404, 405, ...) carries a traceback whose frames hold the request
-        # that holds the error: another cycle, on the path scanners hit most.
-        if request.routing_exception is not None:
-            forget_tracebacks(request.routing_exception)
+        # A routing error's traceback reaches frames that hold the error itself: another cycle,
+        # on the path scanners hit most.
+        forget_tracebacks(self.routing_exception)
 
     def __repr__(self) -> str:
-        return f"<RequestContext {self.request.url!r} [{self.request.method}] of {self.app.name}>"
+        where = self.environ.get("PATH_INFO", "")
+        return (
+            f"<RequestContext {where!r} [{self.environ.get('REQUEST_METHOD')}] of {self.app.name}>"
+        )

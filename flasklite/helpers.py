@@ -10,16 +10,16 @@ import importlib.util
 import ipaddress
 import json
 import os
+import random
 import sys
 import uuid
-from collections.abc import Callable
+import weakref
 from datetime import date
-from json import encoder as _json_encoder
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from werkzeug.exceptions import abort as _abort
+from werkzeug.exceptions import abort as werkzeug_abort
 from werkzeug.http import http_date
-from werkzeug.utils import redirect as _redirect
+from werkzeug.utils import redirect as werkzeug_redirect
 
 from .globals import _cv_ctx, current_app
 
@@ -53,7 +53,7 @@ def url_for(
 
 def abort(code: int | BaseResponse, *args: Any, **kwargs: Any) -> NoReturn:
     """Raise the ``HTTPException`` for ``code`` (e.g. ``abort(404)``)."""
-    _abort(code, *args, **kwargs)
+    werkzeug_abort(code, *args, **kwargs)
 
 
 def redirect(
@@ -63,7 +63,7 @@ def redirect(
     ctx = _cv_ctx.get(None)
     if Response is None and ctx is not None:
         Response = ctx.app.response_class
-    return _redirect(location, code, Response)
+    return werkzeug_redirect(location, code, Response)
 
 
 def make_response(*args: Any) -> Response:
@@ -79,76 +79,72 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     return current_app.json.response(*args, **kwargs)
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, date):
-        return http_date(o)
-    if isinstance(o, decimal.Decimal | uuid.UUID):
-        return str(o)
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return dataclasses.asdict(o)
-    if hasattr(o, "__html__"):
-        return str(o.__html__())
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+def _to_json_value(value: Any) -> Any:
+    """What ``json`` cannot encode by itself: dates (as HTTP dates), decimals and UUIDs (as
+    strings), dataclasses (as objects), objects with ``__html__`` (their markup)."""
+    match value:
+        case date():
+            return http_date(value)
+        case decimal.Decimal() | uuid.UUID():
+            return str(value)
+        case _ if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        case _ if callable(getattr(value, "__html__", None)):
+            return str(value.__html__())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class JSONProvider:
-    """Flask's default JSON behaviour (``app.json``): sorted keys, ASCII-safe, dates as HTTP
-    dates, decimals and UUIDs as strings, dataclasses as objects; responses compact, or indented
-    in debug. ``sort_keys``, ``ensure_ascii`` and ``compact`` can be changed as in Flask.
+    """``app.json``: sorted keys, ASCII-safe output, compact responses (indented in debug).
+    ``sort_keys``, ``ensure_ascii`` and ``compact`` can be changed as in Flask.
 
-    The encoders are built once (and again when a setting changes): ``json.dumps`` with any
-    non-default argument builds a new ``JSONEncoder`` on every call.
+    It holds the app weakly, so the app is freed when its last reference goes. Encoders are made
+    once per setting change (``json.dumps`` with options builds a new one on every call).
     """
 
-    mimetype = "application/json"
+    mimetype: str = "application/json"
 
     def __init__(self, app: AppBase) -> None:
-        self._app = app
-        self._settings: dict[str, Any] = {"sort_keys": True, "ensure_ascii": True}
-        self._compact_setting: bool | None = None  # None: compact unless debug
-        self._build()
+        self.app_ref: weakref.ReferenceType[AppBase] = weakref.ref(app)
+        self.options: dict[str, Any] = {"sort_keys": True, "ensure_ascii": True}
+        #: None: compact unless the app is in debug mode.
+        self.compact: bool | None = None
+        self.encoders = self._make_encoders()
 
-    def _build(self) -> None:
-        common = {**self._settings, "default": _default}
-        self._plain = json.JSONEncoder(**common)
-        self._compact = json.JSONEncoder(separators=(",", ":"), **common)
-        self._pretty = json.JSONEncoder(indent=2, **common)
-        self._encode_compact = _one_shot(self._compact)
+    def _make_encoders(self) -> dict[str, json.JSONEncoder]:
+        shared = dict(self.options, default=_to_json_value)
+        return {
+            "plain": json.JSONEncoder(**shared),
+            "compact": json.JSONEncoder(separators=(",", ":"), **shared),
+            "pretty": json.JSONEncoder(indent=2, **shared),
+        }
+
+    def _set_option(self, name: str, value: bool) -> None:
+        self.options[name] = value
+        self.encoders = self._make_encoders()
 
     @property
     def sort_keys(self) -> bool:
-        return bool(self._settings["sort_keys"])
+        return bool(self.options["sort_keys"])
 
     @sort_keys.setter
     def sort_keys(self, value: bool) -> None:
-        self._settings["sort_keys"] = value
-        self._build()
+        self._set_option("sort_keys", value)
 
     @property
     def ensure_ascii(self) -> bool:
-        return bool(self._settings["ensure_ascii"])
+        return bool(self.options["ensure_ascii"])
 
     @ensure_ascii.setter
     def ensure_ascii(self, value: bool) -> None:
-        self._settings["ensure_ascii"] = value
-        self._build()
-
-    @property
-    def compact(self) -> bool | None:
-        return self._compact_setting
-
-    @compact.setter
-    def compact(self, value: bool | None) -> None:
-        self._compact_setting = value
+        self._set_option("ensure_ascii", value)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        """Serialize like Flask's ``app.json.dumps`` (default separators, sorted keys)."""
-        if kwargs:
-            for key, value in self._settings.items():
-                kwargs.setdefault(key, value)
-            kwargs.setdefault("default", _default)
-            return json.dumps(obj, **kwargs)
-        return self._plain.encode(obj)
+        """Serialize as ``app.json.dumps`` does in Flask (default separators, sorted keys)."""
+        if not kwargs:
+            return self.encoders["plain"].encode(obj)
+        merged = {**self.options, "default": _to_json_value, **kwargs}
+        return json.dumps(obj, **merged)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return json.loads(s, **kwargs)
@@ -158,38 +154,12 @@ class JSONProvider:
         if args and kwargs:
             raise TypeError("jsonify() behavior undefined when passed both args and kwargs")
         data: Any = args[0] if len(args) == 1 else (args or kwargs)
-        compact = self._compact_setting
-        pretty = compact is False or (compact is None and self._app.debug)
-        text = self._pretty.encode(data) if pretty else self._encode_compact(data)
-        return self._app.response_class._from_bytes(f"{text}\n".encode(), self.mimetype)
-
-
-def _one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
-    """``encoder.encode`` for an encoder without indent, minus its per-call Python set-up
-    (``iterencode`` defines a closure and re-reads every setting before reaching the C
-    encoder): the same C encoder, called directly with the same arguments, so the output and
-    the errors (circular references, NaN, unserializable objects) are the same."""
-    make_encoder = getattr(_json_encoder, "c_make_encoder", None)
-    if make_encoder is None or encoder.indent is not None:
-        return encoder.encode
-    args = (
-        encoder.default,
-        _json_encoder.encode_basestring_ascii
-        if encoder.ensure_ascii
-        else _json_encoder.encode_basestring,
-        None,
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
-    )
-
-    def encode(o: Any) -> str:
-        # A fresh markers dict per call, as iterencode makes (check_circular is on).
-        return "".join(make_encoder({}, *args)(o, 0))
-
-    return encode
+        app = self.app_ref()
+        if app is None:
+            raise RuntimeError("the application of this JSON provider no longer exists")
+        pretty = self.compact is False or (self.compact is None and app.debug)
+        text = self.encoders["pretty" if pretty else "compact"].encode(data)
+        return app.response_class(text + "\n", mimetype=self.mimetype)
 
 
 def get_root_path(import_name: str) -> str:
@@ -198,10 +168,10 @@ def get_root_path(import_name: str) -> str:
     filename = getattr(module, "__file__", None) if module is not None else None
     if filename is None:
         try:
-            spec = importlib.util.find_spec(import_name)
-        except (ImportError, ValueError):
-            spec = None
-        filename = spec.origin if spec is not None else None
+            found = importlib.util.find_spec(import_name)
+        except (ValueError, ImportError):  # not importable: fall back to the working directory
+            found = None
+        filename = None if found is None else found.origin
     if not filename or filename in ("namespace", "built-in"):
         return os.getcwd()
     return os.path.dirname(os.path.abspath(filename))
@@ -217,16 +187,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+#: Loaded in this order; a variable already set (in the environment or the first file) wins.
+DOTENV_FILES = (".flaskenv", ".env")
+
+
 def load_dotenv_files() -> None:
     """Load ``.env``/``.flaskenv`` if python-dotenv is installed (optional, as in Flask)."""
     try:
         dotenv: Any = importlib.import_module("dotenv")
     except ImportError:
         return
-    for name in (".flaskenv", ".env"):
-        path = dotenv.find_dotenv(name, usecwd=True)
-        if path:
-            dotenv.load_dotenv(path, encoding="utf-8")
+    for filename in DOTENV_FILES:
+        found = dotenv.find_dotenv(filename, usecwd=True)
+        if found:
+            dotenv.load_dotenv(found, encoding="utf-8")
 
 
 def forget_tracebacks(error: BaseException | None) -> None:
@@ -238,3 +212,15 @@ def forget_tracebacks(error: BaseException | None) -> None:
         seen.add(id(error))
         error.__traceback__ = None
         error = error.__cause__ or error.__context__
+
+
+# Request ids come from ``random``, which CPython reseeds from os.urandom in every forked child,
+# so gunicorn's workers never share a sequence. os.urandom (behind uuid4) is a system call that
+# drops the GIL, handing it to another thread and back on every request. An id correlates log
+# lines and is no secret (a client may bring its own), so a good PRNG is enough.
+_bits = random.getrandbits
+
+
+def new_request_id() -> str:
+    """32 random hex digits (as ``uuid4().hex``): the one way this package makes request ids."""
+    return f"{_bits(128):032x}"

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import random
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.middleware.proxy_fix import ProxyFix as WerkzeugProxyFix
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .helpers import new_request_id
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -34,13 +35,6 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 #: Names the replica that answered (``RequestIdMiddleware(served_by=...)``).
 SERVED_BY_HEADER = "X-Served-By"
-
-# Request ids come from the ``random`` module's generator, which CPython reseeds from os.urandom
-# in every forked child, so gunicorn's workers never share a sequence. os.urandom itself (what
-# uuid4() uses) is a system call that releases the GIL: in gunicorn's gthread worker, with other
-# threads waiting, each release hands the GIL over and back, context switches included. An id
-# correlates log lines; it is no secret (a client may choose its own), so any good PRNG will do.
-_random_bits = random.getrandbits
 
 
 class RequestIdMiddleware:
@@ -76,8 +70,7 @@ class RequestIdMiddleware:
         if incoming is not None and VALID_REQUEST_ID.fullmatch(incoming):
             rid: str = incoming
         else:
-            # 32 random hex digits, as uuid4().hex gives, with no UUID object and no system call.
-            rid = _random_bits(128).to_bytes(16, "big").hex()
+            rid = new_request_id()
         environ["REQUEST_ID"] = rid
         header, replaced, constant_headers = self.header, self._replaced, self._constant_headers
 
@@ -113,77 +106,10 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
-class ProxyFix(WerkzeugProxyFix):
-    """werkzeug's ``ProxyFix``, parsing the usual forwarded values with ``str.split``, and
-    looking only at the ``X-Forwarded-*`` headers that came.
-
-    werkzeug reads each ``X-Forwarded-*`` value with ``parse_list_header``, a Python loop over
-    every character so that commas inside quoted strings are kept: with the three headers nginx
-    sends, 59,000 instructions a request, against 18,500 here. A value without a double quote
-    (all nginx sends) gives the same items when split at commas, stripped, empties dropped; any
-    other value still goes to werkzeug's parser.
-    """
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        # werkzeug's ProxyFix.__call__, step for step (the tests compare the two environs), but
-        # a header that did not come costs one dict lookup instead of a method call: behind
-        # nginx two of the five never come, and straight from the server none does.
-        environ_get = environ.get
-        environ["werkzeug.proxy_fix.orig"] = {
-            "REMOTE_ADDR": environ_get("REMOTE_ADDR"),
-            "wsgi.url_scheme": environ_get("wsgi.url_scheme"),
-            "HTTP_HOST": environ_get("HTTP_HOST"),
-            "SERVER_NAME": environ_get("SERVER_NAME"),
-            "SERVER_PORT": environ_get("SERVER_PORT"),
-            "SCRIPT_NAME": environ_get("SCRIPT_NAME"),
-        }
-        # Three headers are copied to one key each (X-Forwarded-Prefix last in werkzeug, but
-        # SCRIPT_NAME is touched by no other step); host and port below need more.
-        for header, trusted, key in (
-            ("HTTP_X_FORWARDED_FOR", self.x_for, "REMOTE_ADDR"),
-            ("HTTP_X_FORWARDED_PROTO", self.x_proto, "wsgi.url_scheme"),
-            ("HTTP_X_FORWARDED_PREFIX", self.x_prefix, "SCRIPT_NAME"),
-        ):
-            value = environ_get(header)
-            if value is not None:
-                real = self._get_real_value(trusted, value)
-                if real:
-                    environ[key] = real
-        value = environ_get("HTTP_X_FORWARDED_HOST")
-        if value is not None:
-            x_host = self._get_real_value(self.x_host, value)
-            if x_host:
-                environ["HTTP_HOST"] = environ["SERVER_NAME"] = x_host
-                if ":" in x_host and not x_host.endswith("]"):  # "]": an IPv6 address, no port
-                    environ["SERVER_NAME"], environ["SERVER_PORT"] = x_host.rsplit(":", 1)
-        value = environ_get("HTTP_X_FORWARDED_PORT")
-        if value is not None:
-            x_port = self._get_real_value(self.x_port, value)
-            if x_port:
-                host = environ_get("HTTP_HOST")
-                if host:
-                    if ":" in host and not host.endswith("]"):
-                        host = host.rsplit(":", 1)[0]
-                    environ["HTTP_HOST"] = f"{host}:{x_port}"
-                environ["SERVER_PORT"] = x_port
-        return self.app(environ, start_response)
-
-    def _get_real_value(self, trusted: int, value: str | None) -> str | None:
-        if not (trusted and value):
-            return None
-        if '"' in value:
-            return super()._get_real_value(trusted, value)
-        if "," not in value:  # one proxy, one value: the common case
-            item = value.strip(" \t")
-            return item if trusted == 1 and item else None
-        values = [item for item in (part.strip(" \t") for part in value.split(",")) if item]
-        return values[-trusted] if len(values) >= trusted else None
-
-
 def install_middleware(app: Flask, served_by: str | None = None) -> None:
     """Wrap ``app.wsgi_app`` with the request id middleware (sending ``served_by`` as
-    ``X-Served-By`` when given) and, when ``TRUSTED_PROXY_COUNT`` > 0, ``ProxyFix`` (werkzeug's,
-    parsing faster) trusting that many proxies for ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix``."""
+    ``X-Served-By`` when given) and, when ``TRUSTED_PROXY_COUNT`` > 0, werkzeug's ``ProxyFix``
+    trusting that many proxies for ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix``."""
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app, served_by=served_by)  # type: ignore[method-assign]
     n = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if n > 0:

@@ -67,6 +67,15 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
         return self.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
 
 
+def build_test_environ(app: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The environ of ``app.test_request_context(*args, **kwargs)``: ``EnvironBuilder``'s."""
+    made = EnvironBuilder(app, *args, **kwargs)
+    try:
+        return made.get_environ()
+    finally:
+        made.close()
+
+
 def _werkzeug_version() -> str:
     try:
         return importlib.metadata.version("werkzeug")
@@ -184,11 +193,7 @@ class FlaskClient(werkzeug.test.Client):
         ``app.test_request_context`` (to choose the URL the cookie is looked up for)."""
         app = self.application
         interface = app.session_interface
-        made = EnvironBuilder(app, *args, **kwargs)
-        try:
-            environ = made.get_environ()
-        finally:
-            made.close()
+        environ = build_test_environ(app, *args, **kwargs)
         host = environ.get("HTTP_HOST", "localhost").partition(":")[0]
         cookie_name = interface.get_cookie_name(app)
         cookie = self.get_cookie(  # raises TypeError when the client keeps no cookies

@@ -1,9 +1,8 @@
 """Fixtures for the framework tests.
 
 Every app built here has ``wsgiref.validate.validator`` wrapped around its ``wsgi_app``, so every
-request a test makes (test client or direct WSGI call) is checked for PEP 3333 conformance, an
-autouse fixture fails any test that leaves an application/request context pushed, and every test
-runs both with the plain-request shortcut (``fastpath.py``) and without it.
+request a test makes (test client or direct WSGI call) is checked for PEP 3333 conformance, and an
+autouse fixture fails any test that leaves an application/request context pushed.
 """
 
 from __future__ import annotations
@@ -22,15 +21,6 @@ from flasklite.globals import _cv_ctx
 AppFactory = Callable[..., Flask]
 
 
-@pytest.fixture(autouse=True, params=["inline", "stepwise"])
-def request_flow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every framework test runs twice: with plain requests served by ``fastpath.serve_plain``
-    (the default) and with every request taking ``wsgi_app``'s step-by-step flow, so the two
-    must behave the same for everything the tests check."""
-    monkeypatch.setattr(Flask, "inline_plain_requests", request.param == "inline")
-    return str(request.param)
-
-
 @pytest.fixture(autouse=True)
 def no_context_left_pushed() -> Iterator[None]:
     assert _cv_ctx.get(None) is None, "a context was already pushed before this test"
@@ -39,12 +29,7 @@ def no_context_left_pushed() -> Iterator[None]:
     while (ctx := _cv_ctx.get(None)) is not None:
         leaked.append(repr(ctx))
         # Undo the innermost push without teardown, so the next test starts clean.
-        if ctx._repushed:
-            _cv_ctx.reset(ctx._repushed.pop())
-        else:
-            assert ctx._token is not None
-            _cv_ctx.reset(ctx._token)
-            ctx._token = None
+        _cv_ctx.reset(ctx._tokens.pop())
     if leaked:
         pytest.fail(f"test left contexts pushed: {leaked}", pytrace=False)
 

@@ -29,15 +29,30 @@ def test_run_defaults_to_loopback_port_5000_without_debug(
     assert call["use_reloader"] is False and call["use_debugger"] is False
 
 
-def test_run_takes_port_from_server_name(app: Flask, captured: list[dict[str, Any]]) -> None:
+def test_run_takes_host_and_port_from_server_name(
+    app: Flask, captured: list[dict[str, Any]]
+) -> None:
     app.config["SERVER_NAME"] = "dev.local:8123"
     app.run(load_dotenv=False)
-    assert captured[0]["port"] == 8123
+    assert (captured[0]["host"], captured[0]["port"]) == ("dev.local", 8123)
+
+
+def test_arguments_win_over_server_name(app: Flask, captured: list[dict[str, Any]]) -> None:
+    app.config["SERVER_NAME"] = "dev.local:8123"
+    app.run("127.0.0.2", 9000, load_dotenv=False)
+    assert (captured[0]["host"], captured[0]["port"]) == ("127.0.0.2", 9000)
+
+
+def test_ipv6_server_name_without_port(app: Flask, captured: list[dict[str, Any]]) -> None:
+    app.config["SERVER_NAME"] = "[::1]"
+    app.run(load_dotenv=False)
+    assert (captured[0]["host"], captured[0]["port"]) == ("[::1]", 5000)
 
 
 def test_server_name_without_port_means_5000(app: Flask, captured: list[dict[str, Any]]) -> None:
     app.config["SERVER_NAME"] = "dev.local"
     app.run(load_dotenv=False)
+    assert captured[0]["host"] == "dev.local"
     assert captured[0]["port"] == 5000
 
 
@@ -100,10 +115,11 @@ def test_first_request_flag_is_reset_when_the_server_stops(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def serve_then_crash(*args: Any, **kwargs: Any) -> None:
-        app._got_first_request = True
+        app.test_client().get("/")  # served a request: registration is now closed
+        assert app.got_first_request
         raise KeyboardInterrupt
 
     monkeypatch.setattr("werkzeug.serving.run_simple", serve_then_crash)
     with pytest.raises(KeyboardInterrupt):
         app.run(load_dotenv=False)
-    assert app._got_first_request is False
+    assert app.got_first_request is False

@@ -70,3 +70,17 @@ def test_custom_static_url_path(root: Path, static_file: Path) -> None:
 
     app = validated(Flask("custom", root_path=str(root), static_url_path="/assets"))
     assert app.test_client().get("/assets/css/site.css").status_code == 200
+
+
+def test_empty_static_url_path_serves_files_at_the_root(root: Path, static_file: Path) -> None:
+    from .conftest import validated
+
+    app = validated(Flask("rooted", root_path=str(root), static_url_path=""))
+    app.get("/", endpoint="index")(lambda: "index")
+    client = app.test_client()
+    assert client.get("/css/site.css").status_code == 200
+    assert client.get("/").text == "index"  # the app's own routes still answer
+    with app.test_request_context():
+        from flasklite import url_for
+
+        assert url_for("static", filename="css/site.css") == "/css/site.css"

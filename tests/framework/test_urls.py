@@ -7,7 +7,7 @@ from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
 from flasklite import Flask, url_for
-from flasklite.base import _ADAPTER_CACHE_SIZE
+from flasklite.base import _ADAPTERS_KEPT
 
 from .conftest import AppFactory, call_wsgi
 
@@ -96,13 +96,13 @@ def test_unknown_endpoint_raises_build_error(urls_app: Flask) -> None:
 def test_bound_adapter_is_reused_per_host_and_bounded(urls_app: Flask) -> None:
     with urls_app.test_request_context("/", base_url="http://a.example"):
         first = url_for("item", item_id=1, _external=True)
-    cached = dict(urls_app._url_adapters)
+    cached = dict(urls_app._bound_adapters)
     with urls_app.test_request_context("/", base_url="http://a.example"):
         assert url_for("item", item_id=1, _external=True) == first
-    assert urls_app._url_adapters == cached  # same host: no new binding
+    assert urls_app._bound_adapters == cached  # same host: no new binding
     with urls_app.test_request_context("/", base_url="http://b.example"):
         assert url_for("item", item_id=1, _external=True) == "http://b.example/items/1"
-    for n in range(_ADAPTER_CACHE_SIZE + 10):
+    for n in range(_ADAPTERS_KEPT + 10):
         with urls_app.test_request_context("/", base_url=f"http://h{n}.example"):
             url_for("item", item_id=1)
-    assert len(urls_app._url_adapters) <= _ADAPTER_CACHE_SIZE
+    assert len(urls_app._bound_adapters) <= _ADAPTERS_KEPT
