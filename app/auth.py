@@ -6,7 +6,8 @@ and remembers the user in the session; ``GET /account`` is the page behind it; `
 forgets the user. Every form carries a token kept in the session, so another site cannot post
 them on a signed-in user's behalf. No users are configured by default: nobody can sign in.
 
-Make a hash with ``python -c "from werkzeug.security import generate_password_hash as g;
+Make a hash with ``python -c "from werkzeug.wrappers import Response as BaseResponse
+from werkzeug.security import generate_password_hash as g;
 print(g('the password'))"``.
 """
 
@@ -17,13 +18,12 @@ import secrets
 from functools import cache
 from typing import Any
 
-from werkzeug.exceptions import BadRequest
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.secret_key import configure_secret_key
 from flasklite import (
     Flask,
-    Response,
     abort,
     current_app,
     flash,
@@ -60,7 +60,7 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_KEY, "")
     expected = session.get(CSRF_KEY)
     if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(BadRequest("The form has expired or did not come from this site. Reload the page."))
+        abort(400, "The form has expired or did not come from this site. Reload the page.")
 
 
 def password_matches(users: dict[str, str], name: str, password: str) -> bool:
@@ -77,7 +77,7 @@ def signin_form() -> str:
     return render_template("signin.html")
 
 
-def signin() -> Response:
+def signin() -> BaseResponse:
     check_csrf()
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
@@ -91,14 +91,14 @@ def signin() -> Response:
     return redirect(url_for("account"))
 
 
-def signout() -> Response:
+def signout() -> BaseResponse:
     check_csrf()
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("signin_form"))
 
 
-def account() -> Response | str:
+def account() -> BaseResponse | str:
     user = session.get(USER_KEY)
     if not isinstance(user, str):
         flash("Sign in to see that page.", "info")

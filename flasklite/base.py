@@ -15,19 +15,29 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from jinja2 import BaseLoader
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, Map, MapAdapter
 from werkzeug.utils import send_from_directory
 from werkzeug.wsgi import get_host
 
+from .asyncsupport import async_to_sync, ensure_sync
 from .config import Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
-from .helpers import JSONProvider, get_root_path
+from .helpers import get_root_path
+from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import ExactPaths, Rule, exact_paths, wsgi_path_text
 from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
-from .templating import create_jinja_environment
+from .sessions import (
+    SESSION_DEFAULTS,
+    SecureCookieSessionInterface,
+    SessionInterface,
+    permanent_session_lifetime,
+)
+from .signals import appcontext_tearing_down, request_tearing_down
+from .templating import create_jinja_environment, default_jinja_loader
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -52,6 +62,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # matches subdomains); None accepts any. Others get 400 before routing, so no link or
     # redirect is ever built from a host the client made up.
     "TRUSTED_HOSTS": None,
+    "USE_X_SENDFILE": False,
+    **SESSION_DEFAULTS,  # SECRET_KEY, SESSION_COOKIE_*, PERMANENT_SESSION_LIFETIME, ...
 }
 
 # Bound adapters are kept per (host, script name, scheme); the host comes from the client.
@@ -67,11 +79,16 @@ class AppBase(Scaffold):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     app_ctx_globals_class = _AppCtxGlobals
-    json_provider_class: type[JSONProvider] = JSONProvider
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: How sessions are opened and saved (``sessions.py``); shared by apps unless replaced.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: Extra keyword arguments for the Jinja environment (read when it is first built).
+    jinja_options: dict[str, Any] = {}
     url_rule_class: type[Rule] = Rule
     url_map_class: type[Map] = Map
 
     testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
 
     def __init__(
         self,
@@ -102,6 +119,7 @@ class AppBase(Scaffold):
         self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
         self._serving = False
+        self._sync_callables: dict[Any, Callable[..., Any]] = {}  # see ensure_sync
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
         prefix = self.static_url_path
         if self._static_dir is not None and prefix is not None:
@@ -142,10 +160,24 @@ class AppBase(Scaffold):
         return self._app_logger
 
     @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """``PERMANENT_SESSION_LIFETIME`` as a ``timedelta``."""
+        return permanent_session_lifetime(self)
+
+    @property
     def jinja_env(self) -> Environment:
         if self._jinja_env is None:
-            self._jinja_env = create_jinja_environment(self)
+            self._jinja_env = self.create_jinja_environment()
         return self._jinja_env
+
+    def create_jinja_environment(self) -> Environment:
+        """Build the Jinja environment (once; override to customise it)."""
+        return create_jinja_environment(self)
+
+    @functools.cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The loader of this app's own ``template_folder`` (None without one)."""
+        return default_jinja_loader(self)
 
     @property
     def static_folder(self) -> str | None:
@@ -268,8 +300,21 @@ class AppBase(Scaffold):
                 self._hosts_passed[1].add(seen)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Every view and hook is called through this; ``async def`` support replaces it."""
-        return func
+        """Every view, hook and handler is called through this: ``async def`` functions are
+        wrapped with ``async_to_sync``. The answer per function is kept (it cannot change)."""
+        try:
+            return self._sync_callables[func]
+        except KeyError:
+            runnable = ensure_sync(self, func)
+            if len(self._sync_callables) < _HANDLER_LOOKUPS_KEPT:
+                self._sync_callables[func] = runnable
+            return runnable
+        except TypeError:  # an unhashable callable object: decided on every call
+            return ensure_sync(self, func)
+
+    def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A synchronous function running the coroutine function ``func`` (asgiref's)."""
+        return async_to_sync(func)
 
     def error_handler_for(
         self, error: BaseException, scopes: tuple[str | None, ...]
@@ -299,14 +344,19 @@ class AppBase(Scaffold):
         return found
 
     def do_teardown_request(self, exc: BaseException | None, scopes: Iterable[str | None]) -> None:
-        """Teardown functions of the request's scopes, innermost scope and newest first."""
+        """Teardown functions of the request's scopes, innermost scope and newest first; then
+        the ``request_tearing_down`` signal."""
         for scope in reversed(tuple(scopes)):
             for func in reversed(self.teardown_request_funcs.get(scope, ())):
                 self.ensure_sync(func)(exc)
+        if request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         for func in self.teardown_appcontext_funcs[::-1]:
             self.ensure_sync(func)(exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     # -- URLs -----------------------------------------------------------------------------------
 

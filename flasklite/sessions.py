@@ -173,6 +173,11 @@ class SessionInterface:
             return True
         return session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
 
+    def should_open_for_saving(self, app: Any, environ: dict[str, Any]) -> bool:
+        """Whether a session the request never used must still be opened and saved at the end.
+        True here (Flask opens every session); the cookie interface knows better."""
+        return True
+
     def open_session(self, app: Any, request: Request) -> SessionMixin | None:
         """The session for ``request``; None means "no session" (a null session is used)."""
         raise NotImplementedError
@@ -222,6 +227,13 @@ class SecureCookieSessionInterface(SessionInterface):
                 self._serializers.clear()
             self._serializers[cache_key] = serializer
         return serializer
+
+    def should_open_for_saving(self, app: Any, environ: dict[str, Any]) -> bool:
+        # Unused and without a cookie, a session saves nothing; with one, a permanent session
+        # may need its expiry refreshed. A plain substring test: a false match only costs an open.
+        if not app.config["SECRET_KEY"] or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return False
+        return f"{self.get_cookie_name(app)}=" in environ.get("HTTP_COOKIE", "")
 
     def open_session(self, app: Any, request: Request) -> SecureCookieSession | None:
         signer = self.get_signing_serializer(app)
@@ -275,6 +287,19 @@ def save_request_session(app: Any, session: SessionMixin, response: Response) ->
     interface: SessionInterface = app.session_interface
     if not interface.is_null_session(session):
         interface.save_session(app, session, response)
+
+
+def save_context_session(app: Any, ctx: Any, response: Response) -> None:
+    """``process_response``'s last step. The session is opened lazily (``ctx.session``); one
+    nobody opened is opened now only if the interface says saving it could matter (for the
+    cookie interface: the request brought the session cookie, which a permanent session
+    refreshes), so requests that never touch the session pay nothing for it."""
+    session = ctx.opened_session
+    if session is None:
+        if not app.session_interface.should_open_for_saving(app, ctx.environ):
+            return
+        session = ctx.session
+    save_request_session(app, session, response)
 
 
 __all__ = [

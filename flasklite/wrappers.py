@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
 
+from . import json as flasklite_json
 from .globals import _cv_ctx
 from .helpers import new_request_id
 
@@ -27,12 +27,12 @@ class BoundedJSON:
     parser is bad JSON like any other (a ``ValueError``, so a 400) rather than a
     ``RecursionError`` that would make a few kilobytes of ``[[[[`` a 500."""
 
-    dumps = staticmethod(json.dumps)
+    dumps = staticmethod(flasklite_json.dumps)
 
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
         try:
-            return json.loads(data, **kwargs)
+            return flasklite_json.loads(data, **kwargs)  # the app's provider (app.json)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 

@@ -14,7 +14,6 @@ import uuid
 import weakref
 from collections.abc import Callable
 from datetime import date
-from json import encoder as json_encoder
 from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.http import http_date
@@ -32,11 +31,12 @@ class JSONProvider:
     """
 
     def __init__(self, app: Any) -> None:
-        self._app_ref: Callable[[], Any] = weakref.ref(app)
+        #: A weak reference to the app (call it: the app, or None once it is gone).
+        self.app_ref: Callable[[], Any] = weakref.ref(app)
 
     @property
     def app(self) -> Any:
-        app = self._app_ref()
+        app = self.app_ref()
         if app is None:
             raise RuntimeError("The app this JSON provider belonged to no longer exists.")
         return app
@@ -104,7 +104,7 @@ class DefaultJSONProvider(JSONProvider):
         self._encoders_for: tuple[Any, ...] | None = None
         self._plain: json.JSONEncoder
         self._pretty: json.JSONEncoder
-        self._compact: Callable[[Any], str]
+        self._compact: json.JSONEncoder
 
     def _encoders(self) -> tuple[Any, ...]:
         settings = (self.default, self.ensure_ascii, self.sort_keys)
@@ -113,7 +113,7 @@ class DefaultJSONProvider(JSONProvider):
             options["sort_keys"] = self.sort_keys
             self._plain = json.JSONEncoder(**options)
             self._pretty = json.JSONEncoder(indent=2, **options)
-            self._compact = _direct_encoder(json.JSONEncoder(separators=(",", ":"), **options))
+            self._compact = json.JSONEncoder(separators=(",", ":"), **options)
             self._encoders_for = settings
         return settings
 
@@ -139,39 +139,5 @@ class DefaultJSONProvider(JSONProvider):
         self._encoders()
         app = self.app
         indent = self.compact is False or (self.compact is None and app.debug)
-        text = self._pretty.encode(data) if indent else self._compact(data)
+        text = (self._pretty if indent else self._compact).encode(data)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
-
-
-def _direct_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
-    """``encoder.encode`` for a compact encoder, calling the C encoder straight away.
-
-    ``JSONEncoder.encode`` goes through ``iterencode``, which re-reads every setting and defines
-    a closure before reaching the C encoder; this builds the same C encoder from the same
-    settings, so output and errors (cycles, NaN, unserializable values) are unchanged.
-    """
-    make_encoder = getattr(json_encoder, "c_make_encoder", None)
-    if make_encoder is None or encoder.indent is not None:
-        return encoder.encode
-    escape = (
-        json_encoder.encode_basestring_ascii
-        if encoder.ensure_ascii
-        else json_encoder.encode_basestring
-    )
-    settings = (
-        encoder.default,
-        escape,
-        None,
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
-    )
-
-    def encode(o: Any) -> str:
-        if isinstance(o, str):  # as JSONEncoder.encode: a bare string is escaped directly
-            return escape(o)
-        return "".join(make_encoder({}, *settings)(o, 0))  # a fresh cycle-marker dict per call
-
-    return encode

@@ -81,7 +81,9 @@ def create_app(**config: Any) -> Flask:
 
     @app.get("/report.csv")
     def report() -> Any:
-        data = io.BytesIO(b"name,visits\n" + f"{session.get('user')},{session.get('visits', 0)}\n".encode())
+        data = io.BytesIO(
+            b"name,visits\n" + f"{session.get('user')},{session.get('visits', 0)}\n".encode()
+        )
         return send_file(data, mimetype="text/csv", as_attachment=True, download_name="report.csv")
 
     @app.get("/logo")
