@@ -156,6 +156,10 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
+# Values the tags never change (bool is an int; a subclass of these still goes through the tags).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 class TaggedJSONSerializer:
     """``dumps``/``loads`` with the registered tags. Tags are tried in order; the first whose
     ``check`` accepts a value converts it."""
@@ -176,6 +180,10 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for tag_class in self.default_tags:
             self.register(tag_class)
+        # Built once: json.dumps/loads with any option build a new encoder/decoder per call,
+        # and the session cookie is read and written on every request that uses it.
+        self.encoder = json.JSONEncoder(separators=(",", ":"))
+        self.decoder = json.JSONDecoder(object_hook=self.untag)
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -194,6 +202,8 @@ class TaggedJSONSerializer:
 
     def tag(self, value: Any) -> Any:
         """``value`` with every part JSON cannot represent replaced by its tagged form."""
+        if type(value) in _PLAIN_TYPES:  # most session values: nothing to check
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -210,10 +220,11 @@ class TaggedJSONSerializer:
         return value
 
     def dumps(self, value: Any) -> str:
-        return json.dumps(self.tag(value), separators=(",", ":"))
+        return self.encoder.encode(self.tag(value))
 
     def loads(self, value: str | bytes) -> Any:
-        return json.loads(value, object_hook=self.untag)
+        text = value.decode("utf-8") if isinstance(value, bytes | bytearray) else value
+        return self.decoder.decode(text)
 
 
 __all__ = [
