@@ -1,7 +1,11 @@
 """In-process dispatch benchmark: the same small app as a bare WSGI callable (the floor), on raw
-werkzeug (Map + Request + Response), on this framework and on Flask.
+werkzeug (Map + Request + Response), on this framework (flasklite), on its peers Bottle and
+Falcon (each written the idiomatic way for it, ``bench/peers.py``) and on Flask.
 
-Run: ``make bench`` (or ``python -m bench.dispatch [--quick] [--repeat N] [--case NAME]``).
+Run: ``make bench`` (or ``python -m bench.dispatch [--quick] [--repeat N] [--case NAME]``). The
+table shows microseconds per request and each contender's speed as a multiple of Flask's; below
+it, the cases where Bottle or Falcon beat flasklite, and by how much. The JSON result goes to
+``bench/results/dispatch-<time>.json`` (git-ignored) unless ``--output`` names a file.
 
 Fairness: every contender is called through one harness, ``time_app``: the environ of each case
 is built once with werkzeug's ``EnvironBuilder``; each request gets a fresh ``dict`` copy of it and
@@ -15,6 +19,12 @@ that a burst of load from elsewhere hits all of them rather than one, (2) the cl
 process's CPU time by default (``--clock cpu``; time spent descheduled while other processes run
 is not counted; ``--clock wall`` for wall time), and (3) the figure reported is the best of
 ``--repeat`` runs, with the median alongside in the JSON.
+
+Adding a case: append a ``Case`` to ``CASES``. The flasklite and Flask apps are built by the same
+code, so routes for a new case go into a function decorated with ``@flask_api_routes`` (it gets
+the app and the module, ``flasklite`` or ``flask``, to take ``request``/``session``/``Blueprint``
+from). A case that only those two implement says so with ``contenders=FLASK_API_ONLY``; the
+others show "-" for it. ``environ`` adds request headers or other environ keys (a cookie, say).
 """
 
 from __future__ import annotations
@@ -25,32 +35,32 @@ import io
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import flask
-import jinja2
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request as WzRequest
-from werkzeug.wrappers import Response as WzResponse
 
 import flasklite as fw
+from bench.app_data import ITEMS, N_RULES, TEMPLATE, WSGIApp, created, item
+from bench.baselines import make_bare, make_werkzeug
+from bench.peers import make_bottle, make_falcon
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-TEMPLATE = "<ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul><p>{{ name }}</p>\n"
-ITEMS = [f"item <{i}>" for i in range(10)]
-N_RULES = 100
+#: The contenders, in table order; "framework" is flasklite.
+CONTENDERS = ("bare", "werkzeug", "framework", "bottle", "falcon", "flask")
+LABELS = {"framework": "flasklite"}
+FLASK_API_ONLY = ("framework", "flask")
+PEERS = ("bottle", "falcon")
+#: The speed flasklite aims for, as a multiple of Flask's, on every case.
+TARGET_VS_FLASK = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ class Case:
     body: bytes = b""
     content_type: str | None = None
     status: int = 200
+    #: The contenders that implement this case (all of them by default).
+    contenders: tuple[str, ...] = CONTENDERS
+    #: Extra environ keys for the request (``HTTP_COOKIE``, ...).
+    environ: tuple[tuple[str, str], ...] = ()
 
 
 CASES = [
@@ -82,89 +96,17 @@ CASES = [
 ]
 
 
-def item(item_id: int) -> dict[str, Any]:
-    return {"id": item_id, "name": f"item {item_id}", "quantity": 3}
+FlaskApiRoutes = Callable[[Any, Any], None]
+_flask_api_routes: list[FlaskApiRoutes] = []
 
 
-def created(data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": 4, "name": data["name"], "quantity": data["quantity"]}
+def flask_api_routes(add_routes: FlaskApiRoutes) -> FlaskApiRoutes:
+    """Register ``add_routes(app, module)``: extra routes for the flasklite and Flask apps."""
+    _flask_api_routes.append(add_routes)
+    return add_routes
 
 
-# -- the contenders ---------------------------------------------------------------------------
-
-
-def make_bare(template_dir: str) -> WSGIApp:
-    """The floor: plain WSGI, routing by string comparison, no objects."""
-    page = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir), autoescape=True
-    ).get_template("page.html")
-    item_re = re.compile(r"/api/items/(\d+)\Z")
-    rule_re = re.compile(r"/r(\d+)/(\d+)\Z")
-
-    def answer(start_response: Any, status: str, ctype: str, body: bytes) -> list[bytes]:
-        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
-        return [body]
-
-    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
-        text, js = "text/html; charset=utf-8", "application/json"
-        if path == "/hello" and method == "GET":
-            return answer(start_response, "200 OK", text, b"Hello, World!")
-        if path == "/api/items" and method == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            data = json.loads(environ["wsgi.input"].read(length))
-            body = json.dumps(created(data), separators=(",", ":")).encode() + b"\n"
-            return answer(start_response, "201 CREATED", js, body)
-        if path.startswith("/page/") and method == "GET":
-            html = page.render(items=ITEMS, name=path[6:]).encode()
-            return answer(start_response, "200 OK", text, html)
-        if (m := item_re.match(path)) and method == "GET":
-            body = json.dumps(item(int(m[1])), separators=(",", ":")).encode() + b"\n"
-            return answer(start_response, "200 OK", js, body)
-        if (m := rule_re.match(path)) and int(m[1]) < N_RULES and method == "GET":
-            return answer(start_response, "200 OK", text, f"r{m[1]} {m[2]}".encode())
-        return answer(start_response, "404 NOT FOUND", text, b"<h1>Not Found</h1>")
-
-    return application
-
-
-def make_werkzeug(template_dir: str) -> WSGIApp:
-    """Raw werkzeug: a Map bound per request, Request and Response objects."""
-    jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), autoescape=True)
-    rules = [
-        Rule("/hello", endpoint="hello", methods=["GET"]),
-        Rule("/api/items/<int:item_id>", endpoint="get_item", methods=["GET"]),
-        Rule("/api/items", endpoint="create_item", methods=["POST"]),
-        Rule("/page/<name>", endpoint="page", methods=["GET"]),
-    ]
-    rules += [Rule(f"/r{i}/<int:n>", endpoint=f"r{i}", methods=["GET"]) for i in range(N_RULES)]
-    url_map = Map(rules)
-
-    def to_json(data: Any, status: int = 200) -> WzResponse:
-        body = json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n"
-        return WzResponse(body, status=status, mimetype="application/json")
-
-    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = WzRequest(environ)
-        adapter = url_map.bind_to_environ(environ)
-        try:
-            endpoint, args = adapter.match()
-            if endpoint == "hello":
-                response = WzResponse("Hello, World!", mimetype="text/html")
-            elif endpoint == "get_item":
-                response = to_json(item(args["item_id"]))
-            elif endpoint == "create_item":
-                response = to_json(created(request.get_json()), 201)
-            elif endpoint == "page":
-                html = jinja.get_template("page.html").render(items=ITEMS, name=args["name"])
-                response = WzResponse(html, mimetype="text/html")
-            else:
-                response = WzResponse(f"{endpoint} {args['n']}", mimetype="text/html")
-        except HTTPException as e:
-            return e(environ, start_response)
-        return response(environ, start_response)
-
-    return application
+# -- the contenders (bare and werkzeug in bench/baselines.py, Bottle and Falcon in peers.py) ---
 
 
 def build_framework_app(cls: Any, template_dir: str) -> Any:
@@ -191,6 +133,8 @@ def build_framework_app(cls: Any, template_dir: str) -> Any:
 
     for i in range(N_RULES):
         app.add_url_rule(f"/r{i}/<int:n>", f"r{i}", lambda n, i=i: f"r{i} {n}")
+    for add_routes in _flask_api_routes:
+        add_routes(app, mod)
     return app
 
 
@@ -210,6 +154,7 @@ def make_environ(case: Case) -> dict[str, Any]:
     finally:
         builder.close()
     environ.pop("wsgi.input", None)
+    environ.update(case.environ)
     return environ
 
 
@@ -276,7 +221,8 @@ def normalise(case: Case, status: str, data: bytes) -> Any:
 
 def check(case: Case, contenders: dict[str, WSGIApp], template: dict[str, Any]) -> None:
     answers = {
-        name: normalise(case, *call_once(a, template, case.body)) for name, a in contenders.items()
+        name: normalise(case, *call_once(app, template, case.body))
+        for name, app in contenders.items()
     }
     expected = answers["flask"]
     code = expected if isinstance(expected, int) else expected[0]
@@ -287,51 +233,56 @@ def check(case: Case, contenders: dict[str, WSGIApp], template: dict[str, Any]) 
             raise SystemExit(f"{case.name}: {name} answered {answer!r}, flask {expected!r}")
 
 
+def build_contenders(template_dir: str) -> dict[str, WSGIApp]:
+    # Looked up at call time, so a test can replace one builder.
+    return {
+        "bare": make_bare(template_dir),
+        "werkzeug": make_werkzeug(template_dir),
+        "framework": build_framework_app(fw.Flask, template_dir),
+        "bottle": make_bottle(template_dir),
+        "falcon": make_falcon(template_dir),
+        "flask": build_framework_app(flask.Flask, template_dir),
+    }
+
+
+def time_case(case: Case, apps: dict[str, WSGIApp], args: argparse.Namespace) -> dict[str, Any]:
+    template = make_environ(case)
+    check(case, apps, template)
+    numbers = {name: calibrate(app, template, case.body, args.budget) for name, app in apps.items()}
+    runs: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(args.repeat):  # round-robin: load bursts hit every contender
+        for name, application in apps.items():
+            seconds = time_app(application, template, case.body, numbers[name])
+            runs[name].append(seconds / numbers[name] * 1e6)
+    flask_best = min(runs["flask"])
+    timings = {
+        name: {
+            "best_us": min(values),
+            "median_us": statistics.median(values),
+            "number": numbers[name],
+            "speedup_vs_flask": flask_best / min(values),
+        }
+        for name, values in runs.items()
+    }
+    row: dict[str, Any] = {"case": case.name, "description": case.description, "timings": timings}
+    if "bare" in timings:
+        row["framework_vs_bare"] = timings["framework"]["best_us"] / timings["bare"]["best_us"]
+    return row
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as template_dir:
         Path(template_dir, "page.html").write_text(TEMPLATE, encoding="utf-8")
-        contenders: dict[str, WSGIApp] = {
-            "bare": make_bare(template_dir),
-            "werkzeug": make_werkzeug(template_dir),
-            "framework": build_framework_app(fw.Flask, template_dir),
-            "flask": build_framework_app(flask.Flask, template_dir),
-        }
+        contenders = build_contenders(template_dir)
         rows = []
         for case in CASES:
             if args.case and case.name not in args.case:
                 continue
-            template = make_environ(case)
-            check(case, contenders, template)
-            numbers = {
-                name: calibrate(application, template, case.body, args.budget)
-                for name, application in contenders.items()
-            }
-            runs: dict[str, list[float]] = {name: [] for name in contenders}
-            for _ in range(args.repeat):  # round-robin: load bursts hit every contender
-                for name, application in contenders.items():
-                    seconds = time_app(application, template, case.body, numbers[name])
-                    runs[name].append(seconds / numbers[name] * 1e6)
-            timings: dict[str, dict[str, float]] = {
-                name: {
-                    "best_us": min(values),
-                    "median_us": statistics.median(values),
-                    "number": numbers[name],
-                }
-                for name, values in runs.items()
-            }
-            flask_us = timings["flask"]["best_us"]
-            for t in timings.values():
-                t["speedup_vs_flask"] = flask_us / t["best_us"]
-            rows.append(
-                {
-                    "case": case.name,
-                    "description": case.description,
-                    "timings": timings,
-                    "framework_vs_bare": timings["framework"]["best_us"]
-                    / timings["bare"]["best_us"],
-                }
-            )
+            apps = {name: contenders[name] for name in CONTENDERS if name in case.contenders}
+            rows.append(time_case(case, apps, args))
             print_row(rows[-1])
+    summary = summarise(rows)
+    print_summary(summary)
     return {
         "benchmark": "bench.dispatch",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -343,9 +294,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "processor": platform.processor() or platform.machine(),
         },
         "versions": {
-            "werkzeug": _version("werkzeug"),
-            "jinja2": _version("jinja2"),
-            "flask": _version("flask"),
+            dist: _version(dist) for dist in ("werkzeug", "jinja2", "flask", "bottle", "falcon")
         },
         "method": {
             "repeat": args.repeat,
@@ -354,6 +303,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "statistic": "best of repeat, contenders interleaved",
         },
         "rows": rows,
+        "summary": summary,
+    }
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where flasklite stands: its slowest case against Flask, and every case a peer wins."""
+    ratios = {row["case"]: row["timings"]["framework"]["speedup_vs_flask"] for row in rows}
+    peers_faster = []
+    for row in rows:
+        ours = row["timings"]["framework"]["best_us"]
+        for peer in PEERS:
+            theirs = row["timings"].get(peer)
+            if theirs is not None and theirs["best_us"] < ours:
+                peers_faster.append(
+                    {
+                        "case": row["case"],
+                        "peer": peer,
+                        "peer_us": theirs["best_us"],
+                        "framework_us": ours,
+                        "peer_faster_by": ours / theirs["best_us"],
+                    }
+                )
+    below = sorted(case for case, ratio in ratios.items() if ratio < TARGET_VS_FLASK)
+    return {
+        "target_vs_flask": TARGET_VS_FLASK,
+        "framework_vs_flask": ratios,
+        "cases_below_target": below,
+        "peers_faster": peers_faster,
     }
 
 
@@ -363,20 +340,45 @@ def _version(dist: str) -> str:
     return version(dist)
 
 
+def _label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
 HEADER = (
-    f"{'case':<10} {'bare µs':>9} {'werkzeug µs':>12} {'framework µs':>13} {'flask µs':>9}"
-    f" {'fw xfaster than flask':>22} {'fw / bare':>10}"
+    f"{'case':<11}"
+    + "".join(f"{_label(name) + ' µs':>14}" for name in CONTENDERS)
+    + "".join(f"{_label(name) + ' x flask':>16}" for name in ("framework", *PEERS))
 )
 
 
 def print_row(row: dict[str, Any]) -> None:
     t = row["timings"]
+    cells = [f"{t[name]['best_us']:>14.2f}" if name in t else f"{'-':>14}" for name in CONTENDERS]
+    ratios = [
+        f"{t[name]['speedup_vs_flask']:>15.1f}x" if name in t else f"{'-':>16}"
+        for name in ("framework", *PEERS)
+    ]
+    print(f"{row['case']:<11}" + "".join(cells) + "".join(ratios), flush=True)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    ratios = summary["framework_vs_flask"]
+    if not ratios:
+        return
+    slowest = min(ratios, key=ratios.get)
+    verdict = "met" if not summary["cases_below_target"] else "NOT met"
     print(
-        f"{row['case']:<10} {t['bare']['best_us']:>9.2f} {t['werkzeug']['best_us']:>12.2f}"
-        f" {t['framework']['best_us']:>13.2f} {t['flask']['best_us']:>9.2f}"
-        f" {t['framework']['speedup_vs_flask']:>21.1f}x {row['framework_vs_bare']:>9.2f}x",
-        flush=True,
+        f"flasklite vs Flask: at least {ratios[slowest]:.1f}x (case {slowest});"
+        f" target {summary['target_vs_flask']:.0f}x on every case: {verdict}"
+        + (f" (below: {', '.join(summary['cases_below_target'])})" if verdict != "met" else "")
     )
+    if not summary["peers_faster"]:
+        print("Bottle and Falcon are slower than flasklite on every case.")
+    for win in summary["peers_faster"]:
+        print(
+            f"{win['peer']} beats flasklite on {win['case']}: {win['peer_us']:.2f} µs vs"
+            f" {win['framework_us']:.2f} µs ({win['peer_faster_by']:.2f}x faster)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -394,8 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     clock = CLOCKS[args.clock]
     print(
         f"Python {platform.python_version()}, werkzeug {_version('werkzeug')},"
-        f" flask {_version('flask')}; {os.cpu_count()} CPUs; best of {args.repeat} runs,"
-        f" {args.clock} clock"
+        f" flask {_version('flask')}, bottle {_version('bottle')}, falcon {_version('falcon')};"
+        f" {os.cpu_count()} CPUs; best of {args.repeat} runs, {args.clock} clock"
     )
     print(HEADER)
     result = run(args)

@@ -93,6 +93,8 @@ class Flask(AppBase):
     def preprocess_request(self) -> Any:
         """URL value preprocessors, then before-request functions, app-wide scope first; the
         first value that is not None becomes the response and the view is skipped."""
+        if not (self.before_request_funcs or self.url_value_preprocessors):
+            return None  # nothing registered: the common case costs one check
         ctx = self._request_ctx()
         scopes = self.scopes_for(ctx.endpoint)
         rule, args, _ = ctx.match_result()
@@ -113,7 +115,9 @@ class Flask(AppBase):
         ctx = self._request_ctx()
         rule, args, routing_error = ctx.match_result()
         if routing_error is not None:
-            self.raise_routing_exception(ctx.request)
+            if type(self).raise_routing_exception is not Flask.raise_routing_exception:
+                self.raise_routing_exception(ctx.request)  # a subclass's own handling
+            raise routing_error  # as the method does, without building the Request for it
         assert rule is not None and rule.endpoint is not None
         method = ctx.environ.get("REQUEST_METHOD", "").upper()
         if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
@@ -201,9 +205,10 @@ class Flask(AppBase):
         ctx = self._request_ctx()
         for hook in ctx.after_request_functions or ():
             response = self.ensure_sync(hook)(response)
-        for scope in reversed(self.scopes_for(ctx.endpoint)):
-            for hook in reversed(self.after_request_funcs.get(scope, ())):
-                response = self.ensure_sync(hook)(response)
+        if self.after_request_funcs:
+            for scope in reversed(self.scopes_for(ctx.endpoint)):
+                for hook in reversed(self.after_request_funcs.get(scope, ())):
+                    response = self.ensure_sync(hook)(response)
         self.save_session(ctx, response)
         return response
 

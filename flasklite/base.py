@@ -28,7 +28,14 @@ from .globals import _cv_ctx
 from .helpers import get_root_path
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
-from .routing import ExactPaths, Rule, exact_paths, wsgi_path_text
+from .routing import (
+    ExactPaths,
+    PatternRoutes,
+    Rule,
+    exact_paths,
+    pattern_routes,
+    wsgi_path_text,
+)
 from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
 from .sessions import (
     SESSION_DEFAULTS,
@@ -107,8 +114,9 @@ class AppBase(Scaffold):
         #: Per-extension state, as in Flask (``app.extensions["name"] = ...``).
         self.extensions: dict[str, Any] = {}
         self.url_map = self.url_map_class()
-        #: Rules found by exact path, before werkzeug's matcher (see ``routing.py``).
+        #: Rules found by exact path, then by shape, before werkzeug's matcher (``routing.py``).
         self.exact_routes: ExactPaths = {}
+        self.shape_routes: PatternRoutes | None = None  # built on first use
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.template_filters: dict[str, Callable[..., Any]] = {}
         self.template_globals: dict[str, Any] = {}
@@ -243,6 +251,7 @@ class AppBase(Scaffold):
         if view_func is not None:
             self.view_functions[endpoint] = view_func
         self.exact_routes = exact_paths(self.url_map)
+        self.shape_routes = None
 
     @setup_step
     def teardown_appcontext(self, f: F) -> F:
@@ -278,6 +287,11 @@ class AppBase(Scaffold):
         return _registering(self.add_template_test, name)
 
     # -- services the request flow uses ---------------------------------------------------------
+
+    def build_shape_routes(self) -> PatternRoutes:
+        """The table of rules with converters matched by shape (once, when serving starts)."""
+        self.shape_routes = pattern_routes(self.url_map)
+        return self.shape_routes
 
     def scopes_for(self, endpoint: str | None) -> tuple[str | None, ...]:
         """The registry scopes a request to ``endpoint`` uses, app-wide first."""

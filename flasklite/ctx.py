@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .globals import _cv_ctx
 from .helpers import forget_tracebacks
-from .routing import match_with_werkzeug
+from .routing import match_pattern, match_with_werkzeug, wsgi_path_text
 from .sessions import open_request_session
 from .signals import (
     appcontext_popped,
@@ -187,7 +187,12 @@ class RequestContext(AppContext):
     environ: dict[str, Any]
 
     def __init__(self, app: Flask, environ: dict[str, Any], request: Request | None = None):
-        super().__init__(app)
+        # AppContext's fields set here rather than through super().__init__: one call less on
+        # every request.
+        self.app = app
+        self._globals = None
+        self._adapter = None
+        self._tokens = []
         self.environ = environ
         self._built = request
         #: The application context this one shares ``g`` with, if pushed inside one; None when
@@ -279,14 +284,23 @@ class RequestContext(AppContext):
             if app.config["TRUSTED_HOSTS"] is not None:
                 app.check_trusted_host(environ)
             method = environ.get("REQUEST_METHOD", "GET").upper()
-            by_method = app.exact_routes.get(environ.get("PATH_INFO", ""))
+            raw_path = environ.get("PATH_INFO", "")
+            by_method = app.exact_routes.get(raw_path)
             rule = None if by_method is None else by_method.get(method)
-            if rule is None or "HTTP_UPGRADE" in environ:
-                adapter = self.url_adapter
-                assert adapter is not None
-                rule, args = match_with_werkzeug(adapter, environ, method)
-            else:
+            if rule is not None and "HTTP_UPGRADE" not in environ:
                 args = {}
+            else:
+                shapes = app.shape_routes
+                if shapes is None:
+                    shapes = app.build_shape_routes()
+                found = None
+                if "HTTP_UPGRADE" not in environ:
+                    found = match_pattern(shapes, wsgi_path_text(raw_path), method)
+                if found is None:
+                    adapter = self.url_adapter
+                    assert adapter is not None
+                    found = match_with_werkzeug(adapter, environ, method)
+                rule, args = found
         except HTTPException as refused:
             rule, error = None, refused
         self.url_rule, self.view_args, self.routing_exception = rule, args, error
@@ -324,7 +338,8 @@ class RequestContext(AppContext):
             app.do_teardown_appcontext(exc)
         # A routing error's traceback reaches frames that hold the error itself: another cycle,
         # on the path scanners hit most.
-        forget_tracebacks(self.routing_exception)
+        if self.routing_exception is not None:
+            forget_tracebacks(self.routing_exception)
 
     def __repr__(self) -> str:
         where = self.environ.get("PATH_INFO", "")

@@ -9,10 +9,19 @@ every refusal (404, 405 with ``Allow``, the 308 to the slash URL) is werkzeug's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.routing import Map, MapAdapter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import (
+    BaseConverter,
+    Map,
+    MapAdapter,
+    ValidationError,
+    parse_converter_args,
+)
 from werkzeug.routing import Rule as WerkzeugRule
 
 #: raw PATH_INFO → request method → rule.
@@ -25,15 +34,15 @@ class Rule(WerkzeugRule):
     provide_automatic_options: bool = False
 
 
-def _path_only(rule: WerkzeugRule, endpoints_with_defaults: set[str]) -> bool:
-    """Whether werkzeug would choose ``rule`` for its exact path by the method alone.
+def _plain_rule(rule: WerkzeugRule, endpoints_with_defaults: set[str]) -> bool:
+    """Whether werkzeug answers a match of ``rule`` with the rule itself, nothing else.
 
-    Left out: rules with converters, rules whose endpoint has defaults anywhere (werkzeug may
-    redirect those to the canonical URL), redirects, host/subdomain rules, WebSocket and
-    build-only rules, and rules that accept any method.
+    Left out: rules whose endpoint has defaults anywhere (werkzeug may redirect those to the
+    canonical URL), redirects and aliases, host/subdomain rules, WebSocket and build-only rules,
+    and rules that accept any method.
     """
-    plain = not (rule.arguments or rule.redirect_to is not None or rule.host or rule.subdomain)
-    usable = plain and not (rule.websocket or rule.build_only) and rule.methods is not None
+    special = rule.redirect_to is not None or rule.alias or rule.host or rule.subdomain
+    usable = not (special or rule.websocket or rule.build_only) and rule.methods is not None
     return usable and rule.endpoint not in endpoints_with_defaults
 
 
@@ -49,7 +58,7 @@ def exact_paths(url_map: Map) -> ExactPaths:
     all_rules = list(url_map.iter_rules())
     defaulted = {str(r.endpoint) for r in all_rules if r.defaults}
     for rule in all_rules:
-        if not _path_only(rule, defaulted):
+        if rule.arguments or not _plain_rule(rule, defaulted):
             continue
         # PEP 3333 hands the path over as latin-1 characters of the raw (UTF-8) bytes.
         wsgi_path = rule.rule.encode("utf-8").decode("latin-1")
@@ -58,6 +67,174 @@ def exact_paths(url_map: Map) -> ExactPaths:
             if method != "OPTIONS" and method not in by_method:
                 by_method[method] = rule
     return table
+
+
+# -- rules with converters ------------------------------------------------------------------
+#
+# A rule is read as a list of path segments, each one of: a literal string; ONE_SEGMENT, a
+# single converter filling the segment (or anything else confined to one segment); or
+# ANY_REST, a converter that may span slashes (``path``), which may match everything after it.
+# Rules are compared by these shapes: a rule takes the fast route only when no other rule
+# sharing one of its methods could match any of the same paths. Then for a path and method
+# that fits it, werkzeug's search could only end at that rule too, so both give one answer.
+
+ONE_SEGMENT = object()
+ANY_REST = object()
+Shape = tuple[object, ...]  # of str | ONE_SEGMENT | ANY_REST
+
+_PLACEHOLDER = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?"
+    r"(?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a rule that takes the fast route: a literal, or one converter."""
+
+    literal: str | None
+    variable: str = ""
+    pattern: re.Pattern[str] | None = None
+    converter: BaseConverter | None = None
+
+
+@dataclass(frozen=True)
+class PatternRoute:
+    rule: WerkzeugRule
+    segments: tuple[Segment, ...]
+
+
+def _read_rule(rule: WerkzeugRule) -> tuple[Shape, tuple[Segment, ...] | None]:
+    """The rule's shape, and its segments when it can take the fast route (else None)."""
+    shape: list[object] = []
+    segments: list[Segment] | None = []
+    for text in rule.rule.split("/")[1:]:
+        found = list(_PLACEHOLDER.finditer(text))
+        if not found:
+            shape.append(text)
+            if segments is not None:
+                segments.append(Segment(literal=text))
+            continue
+        converters = []
+        for placeholder in found:
+            args, kwargs = parse_converter_args(placeholder["arguments"] or "")
+            kind = placeholder["converter"] or "default"
+            converter = rule.get_converter(placeholder["variable"], kind, args, kwargs)
+            converters.append(converter)
+        if not all(c.part_isolating for c in converters):
+            shape.append(ANY_REST)
+            segments = None
+            continue
+        shape.append(ONE_SEGMENT)
+        whole = len(found) == 1 and found[0].span() == (0, len(text))
+        if segments is not None and whole:
+            pattern = re.compile(converters[0].regex)
+            variable = found[0]["variable"]
+            segments.append(Segment(None, variable, pattern, converters[0]))
+        else:
+            segments = None  # text around a converter: left to werkzeug
+    return tuple(shape), None if segments is None else tuple(segments)
+
+
+def _may_share_paths(first: Shape, second: Shape) -> bool:
+    """Whether some path could match both shapes (erring towards yes)."""
+    for mine, theirs in zip(first, second, strict=False):
+        if mine is ANY_REST or theirs is ANY_REST:
+            return True
+        if isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
+            return False
+    return len(first) == len(second)
+
+
+def _variants(shape: Shape) -> list[Shape]:
+    """A shape and the shapes werkzeug may also answer for it with the slash added or removed
+    (a strict-slash redirect, or a rule with ``strict_slashes=False``)."""
+    if shape and shape[-1] == "":
+        return [shape, shape[:-1]]
+    return [shape, (*shape, "")]
+
+
+@dataclass(frozen=True)
+class PatternRoutes:
+    """Rules matched by shape, bucketed by (segment count, first literal segment or None), and
+    what it takes to know that no rule at all can match a path."""
+
+    buckets: dict[tuple[int, str | None], list[PatternRoute]]
+    #: The first segment of every rule whose first segment is a literal.
+    first_segments: frozenset[str]
+    #: Whether some rule starts with a converter (then any first segment may match).
+    open_start: bool
+
+
+def pattern_routes(url_map: Map) -> PatternRoutes:
+    """Build the shape table. Done once the app starts serving: comparing every rule with every
+    other on each ``add_url_rule`` would make start-up quadratic twice over."""
+    buckets: dict[tuple[int, str | None], list[PatternRoute]] = {}
+    all_rules = list(url_map.iter_rules())
+    if url_map.host_matching:
+        return PatternRoutes(buckets, frozenset(), open_start=True)
+    read = [(rule, *_read_rule(rule)) for rule in all_rules]
+    defaulted = {str(r.endpoint) for r in all_rules if r.defaults}
+    for rule, shape, segments in read:
+        if segments is None or not rule.arguments or not _plain_rule(rule, defaulted):
+            continue
+        # OPTIONS is on nearly every rule and never takes the fast route; it does not count.
+        methods = set(rule.methods or ()) - {"OPTIONS"}
+        clash = any(
+            other is not rule
+            and (other.methods is None or methods & set(other.methods))
+            and any(_may_share_paths(shape, v) for v in _variants(other_shape))
+            for other, other_shape, _ in read
+        )
+        if not clash:
+            first = segments[0].literal if segments else None
+            buckets.setdefault((len(segments), first), []).append(PatternRoute(rule, segments))
+    starts = [shape[0] if shape else "" for _, shape, _ in read]
+    literal_starts = frozenset(start for start in starts if isinstance(start, str))
+    # Rules with a host or subdomain part are matched on the host too: stay out of the way.
+    special = any(rule.host or rule.subdomain for rule in all_rules)
+    open_start = special or not all(isinstance(start, str) for start in starts)
+    return PatternRoutes(buckets, literal_starts, open_start)
+
+
+def match_pattern(
+    table: PatternRoutes, path: str, method: str
+) -> tuple[WerkzeugRule, dict[str, Any]] | None:
+    """The rule and converted values for ``path`` (decoded text) from the shape table, or None
+    when the table has no answer (werkzeug's matcher then decides). Raises ``NotFound`` for a
+    path whose first segment starts no rule: werkzeug's search could not take a single step."""
+    if method == "OPTIONS" or "//" in path or not path.startswith("/"):
+        return None  # automatic OPTIONS answers and slash redirects are werkzeug's
+    parts = path[1:].split("/")
+    if not table.open_start and parts[0] not in table.first_segments:
+        raise NotFound()
+    count = len(parts)
+    for candidates in (table.buckets.get((count, parts[0])), table.buckets.get((count, None))):
+        for route in candidates or ():
+            methods = route.rule.methods
+            if methods is None or method not in methods:
+                continue
+            values = _convert(route.segments, parts)
+            if values is not None:
+                return route.rule, values
+    return None
+
+
+def _convert(segments: tuple[Segment, ...], parts: list[str]) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    for segment, part in zip(segments, parts, strict=True):
+        if segment.literal is not None:
+            if segment.literal != part:
+                return None
+            continue
+        assert segment.pattern is not None and segment.converter is not None
+        if segment.pattern.fullmatch(part) is None:
+            return None
+        try:
+            values[segment.variable] = segment.converter.to_python(part)
+        except ValidationError:
+            return None
+    return values
 
 
 def wsgi_path_text(raw: str) -> str:
@@ -92,4 +269,14 @@ def match_with_werkzeug(
     return rule, dict(values)
 
 
-__all__ = ["ExactPaths", "Map", "MapAdapter", "Rule", "exact_paths", "match_with_werkzeug"]
+__all__ = [
+    "ExactPaths",
+    "Map",
+    "MapAdapter",
+    "PatternRoutes",
+    "Rule",
+    "exact_paths",
+    "match_pattern",
+    "match_with_werkzeug",
+    "pattern_routes",
+]

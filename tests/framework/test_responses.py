@@ -173,6 +173,40 @@ def _werkzeug_call(response: Response, method: str = "GET") -> tuple[Any, ...]:
     return call_wsgi(lambda e, s: WerkzeugResponse.__call__(response, e, s), environ)
 
 
+def _sending_cases() -> list[Response]:
+    with_location = Response("moved", status=301)
+    with_location.headers["Location"] = "/ünïcode path"
+    no_length = Response("x")
+    del no_length.headers["Content-Length"]
+    passthrough = Response(b"raw", direct_passthrough=True)
+    return [
+        Response("hello"),
+        Response(b"bytes", status=201, mimetype="text/plain"),
+        Response("", status=204),
+        Response("gone", status=304),
+        Response("early", status=102),
+        with_location,
+        no_length,
+        passthrough,
+        Response(["a", "b"]),
+        Response("teapot", status="418 I'M A TEAPOT"),
+    ]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_plain_responses_send_what_werkzeug_sends(method: str) -> None:
+    for case in _sending_cases():
+        assert _our_call(case, method) == _werkzeug_call(case, method), case
+
+
+def test_close_callbacks_run_when_the_body_is_closed() -> None:
+    closed: list[str] = []
+    response = Response("body")
+    response.call_on_close(lambda: closed.append("closed"))
+    _status, _headers, body = _our_call(response)
+    assert body == b"body" and closed == ["closed"]
+
+
 def test_text_content_type_follows_a_replaced_response_class(app: Flask, client: Client) -> None:
     app.get("/")(lambda: "plain")
     assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"

@@ -171,3 +171,83 @@ def test_static_table_agrees_with_werkzeug_matcher(make_app: AppFactory) -> None
     for path, method in itertools.product(paths, ["GET", "HEAD", "POST", "PUT", "OPTIONS"]):
         fast, slow = _match_both_ways(app, path, method)
         assert fast == slow, (path, method)
+
+
+def _shape_rich_app(make_app: AppFactory) -> Flask:
+    app = make_app()
+    view = lambda **kwargs: ""  # noqa: E731 - the views are never called here
+    rules: list[tuple[str, str, list[str], dict[str, Any]]] = [
+        ("/items/<int:item_id>", "item", ["GET"], {}),
+        ("/items/<int:item_id>", "item_delete", ["DELETE"], {}),  # same shape, other method
+        ("/items/<int:item_id>/parts/<name>", "part", ["GET"], {}),
+        ("/users/me", "me", ["GET"], {}),
+        ("/users/<name>", "user", ["GET"], {}),  # clashes with /users/me: werkzeug decides
+        ("/u/<uuid:uid>", "by_uuid", ["GET"], {}),
+        ("/f/<float:x>", "by_float", ["GET"], {}),
+        ("/s/<string(minlength=3, maxlength=4):code>", "code", ["GET"], {}),
+        ("/any/<any(red, blue):colour>", "colour", ["GET", "POST"], {}),
+        ("/n/<int(signed=True):n>", "signed", ["GET"], {}),
+        ("/files/<path:rest>", "files", ["GET"], {}),
+        ("/files/<int:n>/meta", "file_meta", ["GET"], {}),  # under a path rule
+        ("/dir/<name>/", "dir", ["GET"], {}),  # strict slash: /dir/x redirects
+        ("/dir/<int:n>", "dir_n", ["GET"], {}),
+        ("/loose/<name>", "loose", ["GET"], {"strict_slashes": False}),
+        ("/page/", "page", ["GET"], {"defaults": {"n": 1}}),
+        ("/page/<int:n>", "page", ["GET"], {}),
+        ("/mixed/v<int:v>", "versioned", ["GET"], {}),
+        ("/<lang>/about/us", "about", ["GET"], {}),
+        ("/en/<topic>", "en_topic", ["GET"], {}),
+    ]
+    for rule, endpoint, methods, options in rules:
+        app.add_url_rule(rule, endpoint, view, methods=methods, **options)
+    return app
+
+
+SHAPE_PATHS = [
+    "/items/1", "/items/x", "/items/-1", "/items/01", "/items/1/", "/items/1/parts/a",
+    "/items/1/parts/", "/items//1", "/users/me", "/users/ada", "/users/", "/u/not-a-uuid",
+    "/u/6f1c3b1e-8a4e-4a57-9a4c-2f5d0c6f0b7e", "/f/1.5", "/f/1", "/s/ab", "/s/abc", "/s/abcde",
+    "/any/red", "/any/green", "/n/-5", "/n/5", "/files/a/b", "/files/7/meta", "/dir/x",
+    "/dir/x/", "/dir/3", "/loose/x", "/loose/x/", "/page/", "/page/1", "/page/2",
+    "/mixed/v2", "/de/about/us", "/en/about", "/en/x", "/caf%C3%A9/about/us", "/items/1\n",
+]  # fmt: skip
+
+
+def test_shape_routes_agree_with_werkzeug_matcher(make_app: AppFactory) -> None:
+    app = _shape_rich_app(make_app)
+    taken = {
+        route.rule.endpoint
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
+    }
+    # The table is used (not empty) and keeps out every rule another rule could shadow.
+    assert {
+        "item",
+        "item_delete",
+        "part",
+        "by_uuid",
+        "by_float",
+        "code",
+        "signed",
+        "en_topic",
+    } <= taken
+    assert not {"me", "user", "files", "file_meta", "dir", "dir_n", "page", "about"} & taken
+    methods = ["GET", "HEAD", "POST", "DELETE", "PUT", "OPTIONS"]
+    for path, method in itertools.product(SHAPE_PATHS, methods):
+        fast, slow = _match_both_ways(app, path, method)
+        assert fast == slow, (path, method)
+
+
+def test_unknown_first_segment_is_404_as_werkzeug_says(make_app: AppFactory) -> None:
+    app = make_app()  # no rule starts with a converter: a new first segment matches nothing
+    view = lambda **kwargs: ""  # noqa: E731
+    app.add_url_rule("/api/items/<int:n>", "item", view)
+    app.add_url_rule("/api/", "api", view)
+    app.add_url_rule("/health", "health", view, methods=["POST"])
+    table = app.build_shape_routes()
+    assert not table.open_start and "api" in table.first_segments
+    paths = ["/missing", "/missing/x", "/", "/api", "/api/", "/api/items/1", "/api/x", "/health",
+             "/healthz", "/Api/items/1", "//missing", "/static/x"]  # fmt: skip
+    for path, method in itertools.product(paths, ["GET", "POST", "OPTIONS"]):
+        fast, slow = _match_both_ways(app, path, method)
+        assert fast == slow, (path, method)
