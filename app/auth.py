@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from functools import cache
-from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response as BaseResponse
@@ -39,7 +38,6 @@ USER_KEY = "user"
 NAME_MAX_LENGTH = 100
 # Hashing is slow on purpose; a megabyte "password" must not buy a megabyte of hashing.
 PASSWORD_MAX_LENGTH = 1024
-AUTH_DEFAULTS: dict[str, Any] = {"SIGNIN_USERS": {}}
 
 
 @cache
@@ -113,8 +111,6 @@ def session_users() -> dict[str, str]:
 
 def register_auth(app: Flask) -> None:
     """The sign-in pages, and the secret key that signs their session."""
-    for key, value in AUTH_DEFAULTS.items():
-        app.config.setdefault(key, value)
     users = app.config["SIGNIN_USERS"]
     if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
         raise ValueError("APP_SIGNIN_USERS must be a JSON object of name → password hash")

@@ -39,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from devtools.dev_secret import with_dev_secret_key
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = REPO_ROOT / "nginx"
 STATIC_DIR = REPO_ROOT / "app" / "static"
@@ -288,7 +290,7 @@ class NativeStack:
         )
         env.update(self.app_env)
         env.update(self.gunicorn_env)
-        return env
+        return dict(with_dev_secret_key(env))  # app.wsgi refuses to start without a key
 
     @property
     def max_content_length(self) -> str:
