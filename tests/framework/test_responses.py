@@ -207,6 +207,19 @@ def test_close_callbacks_run_when_the_body_is_closed() -> None:
     assert body == b"body" and closed == ["closed"]
 
 
+def test_close_callbacks_of_a_converted_werkzeug_response_run(app: Flask, client: Client) -> None:
+    closed: list[str] = []
+
+    @app.get("/")
+    def view() -> WerkzeugResponse:
+        plain = WerkzeugResponse("from werkzeug")
+        plain.call_on_close(lambda: closed.append("closed"))
+        return plain
+
+    assert client.get("/").text == "from werkzeug"
+    assert closed == ["closed"]
+
+
 def test_text_content_type_follows_a_replaced_response_class(app: Flask, client: Client) -> None:
     app.get("/")(lambda: "plain")
     assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"
