@@ -7,10 +7,10 @@ All four contenders share one cookie: Flask's session format (itsdangerous, salt
 and werkzeug contenders do the same work with itsdangerous directly, so the comparison is the
 framework's overhead around the same signing.
 
-To register it in ``bench/dispatch.py``: add ``SESSION_CASE`` to ``CASES`` with
-``SESSION_ENVIRON`` merged into its environ; call ``register_session_view(app, mod)`` in
-``build_framework_app``; route ``/visits`` to ``bare_visits`` / ``werkzeug_visits`` in the bare
-and werkzeug contenders.
+``register(dispatch)`` adds the case to ``bench/dispatch.py``'s table, for the flasklite and
+Flask apps (``FLASK_API_ONLY``): one line there, ``session_case.register(sys.modules[__name__])``
+after ``CASES``. ``bare_visits``/``werkzeug_visits`` are the same work without a framework, for
+the baselines if they take the case too.
 """
 
 from __future__ import annotations
@@ -98,3 +98,16 @@ def register_session_view(app: Any, mod: Any) -> None:
         session = mod.session
         session["visits"] = session.get("visits", 0) + 1
         return f"visits: {session['visits']}"
+
+
+def register(dispatch: Any) -> None:
+    """Add the session case and its ``/visits`` view to a ``bench.dispatch`` module (passed in,
+    not imported: under ``python -m`` that module is ``__main__``, not ``bench.dispatch``)."""
+    dispatch.CASES.append(
+        dispatch.Case(
+            **CASE_FIELDS,
+            contenders=dispatch.FLASK_API_ONLY,
+            environ=tuple(SESSION_ENVIRON.items()),
+        )
+    )
+    dispatch.flask_api_routes(register_session_view)
