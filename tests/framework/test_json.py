@@ -17,8 +17,10 @@ import pytest
 from markupsafe import Markup
 
 from flasklite import json as fjson
+from flasklite import request
 from flasklite.json.provider import DefaultJSONProvider, JSONProvider
 from flasklite.json.tag import JSONTag, TaggedJSONSerializer
+from flasklite.wrappers import Request
 
 from .conftest import AppFactory
 
@@ -233,3 +235,50 @@ def test_registering_a_tag() -> None:
         serializer.register(TagComplex)
     serializer.register(TagComplex, force=True, index=0)
     assert serializer.order[0].key == " c"
+
+
+def test_request_get_json_uses_the_apps_provider(make_app: AppFactory) -> None:
+    class Decimals(DefaultJSONProvider):
+        def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+            kwargs.setdefault("parse_float", decimal.Decimal)
+            return super().loads(s, **kwargs)
+
+    app = make_app()
+    app.json = Decimals(app)
+
+    @app.post("/")
+    def echo() -> Any:
+        value = request.get_json()["price"]
+        return {"type": type(value).__name__}
+
+    response = app.test_client().post("/", data='{"price": 1.10}', content_type="application/json")
+    assert response.get_json() == {"type": "Decimal"}
+
+
+def test_on_json_loading_failed_is_overridable(make_app: AppFactory) -> None:
+    class Lenient(Request):
+        def on_json_loading_failed(self, e: ValueError | None) -> Any:
+            return {"fallback": True}
+
+    app = make_app()
+    app.request_class = Lenient
+
+    @app.post("/")
+    def echo() -> Any:
+        return request.get_json()
+
+    response = app.test_client().post("/", data="{broken", content_type="application/json")
+    assert response.get_json() == {"fallback": True}
+
+
+def test_bad_json_body_is_a_small_400(make_app: AppFactory) -> None:
+    app = make_app()
+
+    @app.post("/")
+    def echo() -> Any:
+        return request.get_json()
+
+    body = "[" * 200_000
+    response = app.test_client().post("/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert len(response.get_data()) < 2000

@@ -247,3 +247,21 @@ def test_message_flashed_signal(app: Flask, client: Any) -> None:
 def test_flash_needs_a_request() -> None:
     with pytest.raises(RuntimeError, match="request context"):
         flash("nowhere")
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "session=" + "A" * 50_000,
+        "session=" + "." * 3000,
+        "session=eyJ4Ijp7fX0.aaaa.bbbb",
+        "session=%FF%FE%00",
+        "session=" + "e30." * 2000,
+    ],
+    ids=["long", "dots", "bad-signature", "binary", "repeated"],
+)
+def test_hostile_session_cookies_give_a_fresh_session(client: Any, cookie: str) -> None:
+    response = client.get("/get", headers={"Cookie": cookie})
+    assert response.status_code == 200
+    assert response.get_data() == b"None"
+    assert "Set-Cookie" not in response.headers
