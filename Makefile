@@ -45,6 +45,7 @@ fmt: $(STAMP) ## Format and autofix with ruff
 	$(BIN)/ruff check --fix .
 
 up: ## docker compose up --build, waiting until healthy (http://localhost:8080)
+	$(if $(APP_SECRET_KEY_PATH),,$(PYTHON) -m devtools.dev_secret)
 	docker compose up --build --detach --wait
 
 down: ## Stop the compose stack

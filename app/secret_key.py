@@ -1,10 +1,11 @@
 """The service's ``SECRET_KEY``: where it comes from, and when it is not good enough.
 
 It signs the session cookie, so anyone who knows it can sign in as anyone. It comes from
-``APP_SECRET_KEY_FILE`` (a file, as Docker and Kubernetes mount secrets) or ``APP_SECRET_KEY``;
-never both. Outside production a missing key is replaced by a random one per process (sessions
-then end when the process does); the production entry point (``app.wsgi``) refuses to start
-with a missing, short or placeholder key instead.
+``APP_SECRET_KEY_FILE`` (a file, as Docker and Kubernetes mount secrets) or ``APP_SECRET_KEY``,
+never both; with neither, from ``/run/secrets/app_secret_key`` when that file exists (where
+docker-compose.yml mounts the ``app_secret_key`` secret). Outside production a missing key is
+replaced by a random one per process (sessions then end when the process does); the production
+entry point (``app.wsgi``) refuses to start with a missing, short or placeholder key instead.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ PLACEHOLDERS = frozenset(
     }
 )
 MIN_LENGTH = 32
+#: Docker's place for a secret named ``app_secret_key``: read when nothing else is configured.
+DEFAULT_KEY_FILE = Path("/run/secrets/app_secret_key")
 GENERATE_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -48,6 +51,8 @@ def read_configured_key(config: Any) -> tuple[str | None, str]:
     value = config.get("SECRET_KEY")
     if path and value:
         raise ValueError("Set APP_SECRET_KEY or APP_SECRET_KEY_FILE, not both.")
+    if not path and value is None and DEFAULT_KEY_FILE.is_file():
+        path = DEFAULT_KEY_FILE
     if path:
         try:
             text = Path(str(path)).read_text(encoding="utf-8")

@@ -84,3 +84,16 @@ def test_production_entry_point_starts_with_a_key_file(tmp_path: Path) -> None:
     key_file.write_text(STRONG)
     done = import_wsgi({"APP_SECRET_KEY_FILE": str(key_file)})
     assert done.returncode == 0, done.stderr
+
+
+def test_docker_secret_path_is_read_when_nothing_else_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.secret_key
+
+    mounted = tmp_path / "app_secret_key"
+    mounted.write_text(STRONG + "\n")
+    monkeypatch.setattr(app.secret_key, "DEFAULT_KEY_FILE", mounted)
+    assert read_configured_key({"SECRET_KEY": None}) == (STRONG, "file")
+    # An explicit key wins over the mounted file.
+    assert read_configured_key({"SECRET_KEY": "other"}) == ("other", "environment")
