@@ -347,7 +347,7 @@ def _label(name: str) -> str:
 HEADER = (
     f"{'case':<11}"
     + "".join(f"{_label(name) + ' µs':>14}" for name in CONTENDERS)
-    + "".join(f"{_label(name) + ' x flask':>16}" for name in ("framework", *PEERS))
+    + "".join(f"{_label(name) + ' x flask':>19}" for name in ("framework", *PEERS))
 )
 
 
@@ -355,7 +355,7 @@ def print_row(row: dict[str, Any]) -> None:
     t = row["timings"]
     cells = [f"{t[name]['best_us']:>14.2f}" if name in t else f"{'-':>14}" for name in CONTENDERS]
     ratios = [
-        f"{t[name]['speedup_vs_flask']:>15.1f}x" if name in t else f"{'-':>16}"
+        f"{t[name]['speedup_vs_flask']:>18.1f}x" if name in t else f"{'-':>19}"
         for name in ("framework", *PEERS)
     ]
     print(f"{row['case']:<11}" + "".join(cells) + "".join(ratios), flush=True)

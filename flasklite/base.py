@@ -270,6 +270,7 @@ class AppBase(Scaffold):
         self.template_globals[name or f.__name__] = f
         if self._jinja_env is not None:
             self._jinja_env.globals[name or f.__name__] = f
+            self._jinja_env.forget_templates()  # loaded templates hold a copy of the globals
 
     @setup_step
     def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:

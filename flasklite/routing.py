@@ -239,6 +239,8 @@ def _convert(segments: tuple[Segment, ...], parts: list[str]) -> dict[str, Any] 
 
 def wsgi_path_text(raw: str) -> str:
     """A WSGI path (latin-1 characters of the raw bytes) as the text it spells in UTF-8."""
+    if raw.isascii():
+        return raw  # the same text either way
     return raw.encode("latin-1").decode("utf-8", "replace")
 
 

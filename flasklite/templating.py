@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -38,6 +38,23 @@ class Environment(jinja2.Environment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.templates_by_name: dict[str, Template] = {}
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict: its own over the environment's.
+
+        Jinja's default is a ``ChainMap``, which every render copies into the render's context
+        key by key in Python; a plain dict is copied in one C call, which saves more than half
+        the time of rendering a small template. Jinja documents that globals should not change
+        once templates are loaded; the app's ``add_template_global`` calls ``forget_templates``
+        so its registrations are seen anyway.
+        """
+        return {**self.globals, **(d or {})}
+
+    def forget_templates(self) -> None:
+        """Drop every loaded template, so the next render sees the current globals."""
+        self.templates_by_name.clear()
+        if self.cache is not None:
+            self.cache.clear()
 
     def lookup(self, name: str | Template | Iterable[str | Template]) -> Template:
         """``get_or_select_template``, skipping Jinja's locked LRU cache for a plain name when

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, LengthRequired
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
-from werkzeug.wsgi import get_input_stream
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from . import json as flasklite_json
 from .globals import _cv_ctx
@@ -152,21 +151,33 @@ class Request(WerkzeugRequest):
             raise LengthRequired(
                 "This server cannot read a chunked request body; send Content-Length."
             )
-        limited = get_input_stream(environ, max_content_length=self.max_content_length)
+        limit = self.max_content_length
+        text: Any = environ.get("CONTENT_LENGTH")
+        length = int(text) if type(text) is str and text.isascii() and text.isdigit() else None
+        limited: Any
+        within = length is not None and (limit is None or length <= limit)
+        if length is not None and within and not environ.get("wsgi.input_terminated"):
+            # What get_input_stream returns for a plain Content-Length within the limit, without
+            # its header parsing; anything else (and the 413) is werkzeug's own.
+            limited = LimitedStream(environ["wsgi.input"], length)
+            return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
+        limited = get_input_stream(environ, max_content_length=limit)
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
 
 
-class ClientBody(io.RawIOBase):
+class ClientBody:
     """The body stream, where a failure of the client's making (a broken chunked encoding, a
     connection cut mid-body) is a 400 and not a 500.
 
     Servers raise their own classes for those (gunicorn: ``NoMoreData``, ``InvalidChunkSize``),
     which a framework cannot import without tying itself to one server. Reading ``wsgi.input``
     cannot fail through the app's fault, so anything but werkzeug's HTTP errors becomes 400.
+
+    A plain wrapper rather than an ``io`` class: those run a finaliser (``close``) when freed,
+    which cost as much as reading a small body. Anything but reading goes to the wrapped stream.
     """
 
     def __init__(self, source: IO[bytes]) -> None:
-        super().__init__()
         self.source = source
 
     def readable(self) -> bool:
@@ -182,6 +193,22 @@ class ClientBody(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines: list[bytes] = []
+        total = 0
+        for line in self:
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
 
     @staticmethod
     def _guarded(reader: Any, size: int | None) -> bytes:
@@ -243,7 +270,18 @@ class Response(WerkzeugResponse):
             chosen = self.default_mimetype if mimetype is None else mimetype
             if chosen is not None:
                 content_type = content_type_of(chosen)
-        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
+        kind = type(response)
+        if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+            # What set_data does: the body as one bytes chunk, and its Content-Length.
+            super().__init__(None, status, headers, mimetype, content_type, direct_passthrough)
+            data = response.encode() if kind is str else response
+            self.response = [data]
+            if headers is None:  # fresh headers: nothing to replace
+                self.headers.add("Content-Length", str(len(data)))
+            else:
+                self.headers["Content-Length"] = str(len(data))
+        else:
+            super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
         self.has_close_callbacks = False
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
@@ -281,6 +319,16 @@ class Response(WerkzeugResponse):
 
 
 _plain_senders: dict[type[Any], bool] = {}
+_plain_storers: dict[type[Any], bool] = {}
+
+
+def _stores_bodies_plainly(cls: type[Response]) -> bool:
+    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length."""
+    verdict = _plain_storers.get(cls)
+    if verdict is None:
+        same = cls.set_data is WerkzeugResponse.set_data
+        verdict = _plain_storers[cls] = same and cls.automatically_set_content_length is True
+    return verdict
 
 
 def _sends_as_is(cls: type[Response]) -> bool:

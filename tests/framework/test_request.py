@@ -280,3 +280,24 @@ def test_chunked_body_the_server_did_not_dechunk_is_411_not_silently_empty(app: 
     environ["wsgi.input_terminated"] = True
     environ.pop("CONTENT_LENGTH", None)
     assert call_wsgi(app, environ)[2] == b"5"
+
+
+def test_body_stream_reads_lines_and_stops_at_content_length(app: Flask) -> None:
+    @app.post("/lines")
+    def lines() -> dict[str, Any]:
+        first = request.stream.readline()
+        rest = list(request.stream)
+        return {"first": first.decode(), "rest": [line.decode() for line in rest]}
+
+    environ = EnvironBuilder(path="/lines", method="POST", data=b"a\nb\nc\n").get_environ()
+    environ["CONTENT_LENGTH"] = "4"  # the client sent more than it announced: not read
+    _status, _headers, body = call_wsgi(app, environ)
+    assert body == b'{"first":"a\\n","rest":["b\\n"]}\n'
+
+
+def test_body_stream_offers_readlines_and_the_wrapped_streams_methods(app: Flask) -> None:
+    with app.test_request_context("/", method="POST", data=b"x\ny\n"):
+        stream = request.stream
+        assert stream.readlines() == [b"x\n", b"y\n"]
+        assert stream.readable() and stream.read() == b""
+        assert stream.is_exhausted  # werkzeug's LimitedStream attribute, reached through it

@@ -311,3 +311,17 @@ def test_constructor_respects_a_subclass_that_stores_bodies_its_own_way() -> Non
             super().set_data(value.upper())
 
     assert Upper("quiet").get_data() == b"QUIET"
+
+
+def test_constructor_respects_a_subclass_without_automatic_content_length() -> None:
+    class NoLength(Response):
+        automatically_set_content_length = False
+
+    assert "Content-Length" not in NoLength("quiet").headers
+    assert NoLength("quiet").get_data() == b"quiet"
+
+
+def test_given_content_length_is_replaced_as_werkzeug_does() -> None:
+    ours = Response("four", headers={"Content-Length": "99"})
+    werkzeugs = WerkzeugResponse("four", headers={"Content-Length": "99"})
+    assert ours.headers.getlist("Content-Length") == werkzeugs.headers.getlist("Content-Length")

@@ -77,6 +77,24 @@ def test_helpers_registered_after_the_environment_exists_are_applied(app: Flask)
         assert render_template_string("{{ 'abc'|rev }}") == "cba"
 
 
+def test_global_registered_after_a_template_was_loaded_is_seen(app: Flask, root: Path) -> None:
+    write(root, "g.html", "{{ late() if late is defined else 'none' }}")
+    with app.app_context():
+        assert render_template("g.html") == "none"
+    app.add_template_global(lambda: "late one", "late")
+    with app.app_context():
+        assert render_template("g.html") == "late one"
+
+
+def test_a_templates_own_globals_stay_its_own(app: Flask) -> None:
+    with app.app_context():
+        own = app.jinja_env.from_string("{{ who }}", globals={"who": "mine"})
+        other = app.jinja_env.from_string("{{ who|default('nobody') }}")
+        own.globals["extra"] = 1
+        assert (own.render(), other.render()) == ("mine", "nobody")
+        assert "who" not in app.jinja_env.globals and "extra" not in app.jinja_env.globals
+
+
 def _edit(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     stat = path.stat()
