@@ -209,12 +209,17 @@ class Flask(AppBase):
             for scope in reversed(self.scopes_for(ctx.endpoint)):
                 for hook in reversed(self.after_request_funcs.get(scope, ())):
                     response = self.ensure_sync(hook)(response)
-        self.save_session(ctx, response)
+        # The session is saved only if something opened it, or an unopened one could still
+        # change the response (sessions.py): most requests skip this altogether.
+        if ctx.opened_session is not None or self.session_interface.should_open_for_saving(
+            self, ctx.environ
+        ):
+            self.save_session(ctx, response)
         return response
 
     def save_session(self, ctx: RequestContext, response: Response) -> None:
-        """Store the request's session in the response through ``session_interface``. A
-        session nobody opened is opened first only when saving it could change the response."""
+        """Store the request's session in the response through ``session_interface`` (opening
+        it first if nothing has)."""
         save_context_session(self, ctx, response)
 
     # -- errors ---------------------------------------------------------------------------------

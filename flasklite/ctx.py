@@ -122,7 +122,7 @@ class AppContext:
 
     def push(self) -> None:
         self._tokens.append(_cv_ctx.set(self))
-        if len(self._tokens) == 1 and appcontext_pushed.receivers and self.owns_app_context():
+        if appcontext_pushed.receivers and len(self._tokens) == 1 and self.owns_app_context():
             appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def owns_app_context(self) -> bool:
@@ -143,7 +143,7 @@ class AppContext:
             _cv_ctx.reset(self._tokens.pop())
         if active is not self:
             raise AssertionError(f"Popped wrong context ({active!r} instead of {self!r})")
-        if not self._tokens and appcontext_popped.receivers and self.owns_app_context():
+        if appcontext_popped.receivers and not self._tokens and self.owns_app_context():
             appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def _end(self, exc: BaseException | None) -> None:

@@ -231,9 +231,11 @@ class SecureCookieSessionInterface(SessionInterface):
     def should_open_for_saving(self, app: Any, environ: dict[str, Any]) -> bool:
         # Unused and without a cookie, a session saves nothing; with one, a permanent session
         # may need its expiry refreshed. A plain substring test: a false match only costs an open.
-        if not app.config["SECRET_KEY"] or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
+        cookies = environ.get("HTTP_COOKIE")
+        if not cookies or not app.config["SECRET_KEY"]:
             return False
-        return f"{self.get_cookie_name(app)}=" in environ.get("HTTP_COOKIE", "")
+        refresh = app.config["SESSION_REFRESH_EACH_REQUEST"]
+        return bool(refresh) and f"{self.get_cookie_name(app)}=" in cookies
 
     def open_session(self, app: Any, request: Request) -> SecureCookieSession | None:
         signer = self.get_signing_serializer(app)
@@ -290,16 +292,13 @@ def save_request_session(app: Any, session: SessionMixin, response: Response) ->
 
 
 def save_context_session(app: Any, ctx: Any, response: Response) -> None:
-    """``process_response``'s last step. The session is opened lazily (``ctx.session``); one
-    nobody opened is opened now only if the interface says saving it could matter (for the
-    cookie interface: the request brought the session cookie, which a permanent session
-    refreshes), so requests that never touch the session pay nothing for it."""
-    session = ctx.opened_session
-    if session is None:
-        if not app.session_interface.should_open_for_saving(app, ctx.environ):
-            return
-        session = ctx.session
-    save_request_session(app, session, response)
+    """``app.save_session``: save the request's session, opening it first if nothing has.
+
+    ``process_response`` calls it only when the session was opened (``ctx.session`` opens it
+    lazily) or the interface's ``should_open_for_saving`` says an unopened one could still
+    change the response (for the cookie interface: the request brought the session cookie,
+    which a permanent session refreshes); requests that never touch the session skip it."""
+    save_request_session(app, ctx.session, response)
 
 
 __all__ = [
