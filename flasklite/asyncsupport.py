@@ -43,4 +43,32 @@ def ensure_sync(app: Any, func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-__all__ = ["async_to_sync", "ensure_sync", "is_async"]
+# Distinct callables remembered per app (functions are registered once; this only bounds odd
+# cases such as callables made per request).
+_SYNC_CALLABLES_KEPT = 1024
+
+
+class AsyncSupport:
+    """The app's ``ensure_sync`` and ``async_to_sync`` (a base class of ``AppBase``)."""
+
+    _sync_callables: dict[Any, Callable[..., Any]]
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Every view, hook and handler is called through this: ``async def`` functions are
+        wrapped with ``async_to_sync``. The answer per function is kept (it cannot change)."""
+        try:
+            return self._sync_callables[func]
+        except KeyError:
+            runnable = ensure_sync(self, func)
+            if len(self._sync_callables) < _SYNC_CALLABLES_KEPT:
+                self._sync_callables[func] = runnable
+            return runnable
+        except TypeError:  # an unhashable callable object: decided on every call
+            return ensure_sync(self, func)
+
+    def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A synchronous function running the coroutine function ``func`` (asgiref's)."""
+        return async_to_sync(func)
+
+
+__all__ = ["AsyncSupport", "async_to_sync", "ensure_sync", "is_async"]

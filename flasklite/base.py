@@ -6,22 +6,21 @@ with blueprints live in ``scaffold.py``.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from jinja2 import BaseLoader
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError, Map, MapAdapter
+from werkzeug.routing import Map, MapAdapter
 from werkzeug.utils import send_from_directory
 from werkzeug.wsgi import get_host
 
-from .asyncsupport import async_to_sync, ensure_sync
+from .asyncsupport import AsyncSupport
 from .config import Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
@@ -34,7 +33,6 @@ from .routing import (
     Rule,
     exact_paths,
     pattern_routes,
-    wsgi_path_text,
 )
 from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
 from .sessions import (
@@ -45,6 +43,7 @@ from .sessions import (
 )
 from .signals import appcontext_tearing_down, request_tearing_down
 from .templating import create_jinja_environment, default_jinja_loader
+from .urls import UrlBuilding, scopes_of
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -73,14 +72,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     **SESSION_DEFAULTS,  # SECRET_KEY, SESSION_COOKIE_*, PERMANENT_SESSION_LIFETIME, ...
 }
 
-# Bound adapters are kept per (host, script name, scheme); the host comes from the client.
-_ADAPTERS_KEPT = 256
 _HANDLER_LOOKUPS_KEPT = 512
 _HOSTS_KEPT = 64
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-class AppBase(Scaffold):
+class AppBase(AsyncSupport, UrlBuilding, Scaffold):
     """Settings and services of the app object; see ``Flask`` in ``app.py``."""
 
     request_class: type[Request] = Request
@@ -127,7 +123,7 @@ class AppBase(Scaffold):
         self._bound_adapters: dict[tuple[str, str, str], MapAdapter] = {}
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
         self._serving = False
-        self._sync_callables: dict[Any, Callable[..., Any]] = {}  # see ensure_sync
+        self._sync_callables: dict[Any, Callable[..., Any]] = {}  # see AsyncSupport
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
         prefix = self.static_url_path
         if self._static_dir is not None and prefix is not None:
@@ -182,7 +178,7 @@ class AppBase(Scaffold):
         """Build the Jinja environment (once; override to customise it)."""
         return create_jinja_environment(self)
 
-    @functools.cached_property
+    @cached_property
     def jinja_loader(self) -> BaseLoader | None:
         """The loader of this app's own ``template_folder`` (None without one)."""
         return default_jinja_loader(self)
@@ -314,23 +310,6 @@ class AppBase(Scaffold):
             if len(self._hosts_passed[1]) < _HOSTS_KEPT:
                 self._hosts_passed[1].add(seen)
 
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Every view, hook and handler is called through this: ``async def`` functions are
-        wrapped with ``async_to_sync``. The answer per function is kept (it cannot change)."""
-        try:
-            return self._sync_callables[func]
-        except KeyError:
-            runnable = ensure_sync(self, func)
-            if len(self._sync_callables) < _HANDLER_LOOKUPS_KEPT:
-                self._sync_callables[func] = runnable
-            return runnable
-        except TypeError:  # an unhashable callable object: decided on every call
-            return ensure_sync(self, func)
-
-    def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """A synchronous function running the coroutine function ``func`` (asgiref's)."""
-        return async_to_sync(func)
-
     def error_handler_for(
         self, error: BaseException, scopes: tuple[str | None, ...]
     ) -> ErrorHandler | None:
@@ -373,77 +352,6 @@ class AppBase(Scaffold):
         if appcontext_tearing_down.receivers:
             appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
-    # -- URLs -----------------------------------------------------------------------------------
-
-    def create_url_adapter(self, environ: dict[str, Any] | None) -> MapAdapter | None:
-        """The URL map bound to a request's host, script name and scheme — or, without a request,
-        to ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (None if unset)."""
-        cfg = self.config
-        if environ is None:
-            if cfg["SERVER_NAME"] is None:
-                return None
-            root, scheme = cfg["APPLICATION_ROOT"], cfg["PREFERRED_URL_SCHEME"]
-            return self.url_map.bind(cfg["SERVER_NAME"], script_name=root, url_scheme=scheme)
-        host = (
-            environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        )
-        cache_key = (host, environ.get("SCRIPT_NAME", ""), environ.get("wsgi.url_scheme", "http"))
-        bound = self._bound_adapters.get(cache_key)
-        if bound is None:
-            if len(self._bound_adapters) >= _ADAPTERS_KEPT:
-                self._bound_adapters.clear()
-            bound = self.url_map.bind(
-                cfg["SERVER_NAME"] or get_host(environ),
-                script_name=wsgi_path_text(cache_key[1]).rstrip("/") or "/",
-                url_scheme=cache_key[2],
-            )
-            self._bound_adapters[cache_key] = bound
-        return bound
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
-        """Let the ``url_defaults`` functions of the endpoint's scopes fill in ``values``."""
-        for scope in scopes_of(endpoint):
-            for func in self.url_default_functions.get(scope, ()):
-                func(endpoint, values)
-
-    def url_for(
-        self,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: Any,
-    ) -> str:
-        """The URL of ``endpoint``: relative inside a request, absolute outside one. Values
-        that are not rule arguments become the query string."""
-        ctx = _cv_ctx.get(None)
-        in_request = ctx is not None and ctx.environ is not None
-        adapter = ctx.url_adapter if ctx is not None else self.create_url_adapter(None)
-        if adapter is None:
-            raise RuntimeError(
-                "Unable to build URLs outside an active request without 'SERVER_NAME'"
-                " configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME'"
-                " as needed."
-            )
-        external = _external
-        if external is None:
-            external = _scheme is not None if in_request else True
-        if _scheme is not None and not external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        self.inject_url_defaults(endpoint, values)
-        try:
-            url = adapter.build(
-                endpoint, values, method=_method, url_scheme=_scheme, force_external=external
-            )
-        except BuildError as failure:
-            return self.handle_url_build_error(failure, endpoint, values)
-        return url if _anchor is None else url + "#" + quote(_anchor, safe=_ANCHOR_SAFE)
-
-    def handle_url_build_error(self, error: BuildError, endpoint: str, values: Any) -> str:
-        raise error
-
     # -- templates and static files -------------------------------------------------------------
 
     def update_template_context(self, context: dict[str, Any]) -> None:
@@ -478,15 +386,6 @@ class AppBase(Scaffold):
         )
         assert isinstance(sent, Response)
         return sent
-
-
-@functools.lru_cache(maxsize=1024)
-def scopes_of(endpoint: str | None) -> tuple[str | None, ...]:
-    """The scopes of an endpoint, app-wide first: ``"a.b.view"`` → ``(None, "a", "a.b")``."""
-    if endpoint is None or "." not in endpoint:
-        return (None,)
-    parts = endpoint.split(".")[:-1]
-    return (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
 
 
 def _registering(add: Callable[..., None], name: str | None) -> Callable[[F], F]:

@@ -7,11 +7,11 @@ from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import BadRequest, HTTPException, LengthRequired
+from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, LengthRequired
 from werkzeug.utils import cached_property, get_content_type
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
-from werkzeug.wsgi import LimitedStream, get_input_stream
+from werkzeug.wsgi import get_input_stream
 
 from . import json as flasklite_json
 from .globals import _cv_ctx
@@ -157,10 +157,9 @@ class Request(WerkzeugRequest):
         limited: Any
         within = length is not None and (limit is None or length <= limit)
         if length is not None and within and not environ.get("wsgi.input_terminated"):
-            # What get_input_stream returns for a plain Content-Length within the limit, without
-            # its header parsing; anything else (and the 413) is werkzeug's own.
-            limited = LimitedStream(environ["wsgi.input"], length)
-            return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
+            # The plain case, read directly (see BoundedBody); anything else, and the 413, is
+            # get_input_stream's.
+            return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
         limited = get_input_stream(environ, max_content_length=limit)
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
 
@@ -220,6 +219,64 @@ class ClientBody:
             message = f"The request body could not be read ({type(failure).__name__})."
             raise BadRequest(message) from failure
         return data
+
+
+class BoundedBody(ClientBody):
+    """A body of known length (``Content-Length``), read straight from ``wsgi.input``: never
+    past that length, and a body that ends early is ``ClientDisconnected`` (400), as werkzeug's
+    ``LimitedStream`` behaves. Built for the plain case only (a digit Content-Length within
+    ``MAX_CONTENT_LENGTH``, no ``wsgi.input_terminated``); werkzeug's stream does the rest.
+    Cheaper than ``LimitedStream`` under ``ClientBody``: no ``io`` object with a finaliser, and
+    one Python call per read instead of four."""
+
+    def __init__(self, source: IO[bytes], length: int) -> None:
+        super().__init__(source)
+        self.limit = length
+        self.position = 0
+
+    @property
+    def is_exhausted(self) -> bool:
+        return self.position >= self.limit
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self.position
+        if remaining <= 0 or size == 0:
+            return b""
+        if size is not None and size > 0:
+            return self._take(self.source.read, min(size, remaining))
+        chunks = []
+        while self.position < self.limit:
+            chunks.append(self._take(self.source.read, min(self.limit - self.position, 65536)))
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self.position
+        if remaining <= 0 or size == 0:
+            return b""
+        wanted = remaining if size is None or size < 0 else min(size, remaining)
+        return self._take(self.source.readline, wanted)
+
+    def _take(self, reader: Any, size: int) -> bytes:
+        try:
+            data: bytes = reader(size)
+        except (OSError, ValueError) as failure:
+            raise ClientDisconnected() from failure  # as LimitedStream says it
+        except HTTPException:
+            raise
+        except Exception as failure:
+            message = f"The request body could not be read ({type(failure).__name__})."
+            raise BadRequest(message) from failure
+        if not data:
+            raise ClientDisconnected()  # the body ended before its Content-Length
+        self.position += len(data)
+        return data
+
+    def close(self) -> None:
+        """Nothing to release: the server owns ``wsgi.input``."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Not the raw input's other methods: they would read past the limit.
+        raise AttributeError(name)
 
 
 # mimetype → full Content-Type value (with the charset for text types). Bounded: the keys come

@@ -301,3 +301,21 @@ def test_body_stream_offers_readlines_and_the_wrapped_streams_methods(app: Flask
         assert stream.readlines() == [b"x\n", b"y\n"]
         assert stream.readable() and stream.read() == b""
         assert stream.is_exhausted  # werkzeug's LimitedStream attribute, reached through it
+
+
+@pytest.mark.parametrize(("body", "length"), [(b"ab\ncd\nef", "7"), (b"ab\ncd", "9"), (b"", "2")])
+def test_partial_reads_of_the_body_match_werkzeugs_stream(body: bytes, length: str) -> None:
+    def reads(make: type[WerkzeugRequest]) -> list[Any]:
+        environ = EnvironBuilder(method="POST").get_environ()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = length
+        stream = make(environ).stream
+        seen: list[Any] = []
+        for step in (lambda: stream.read(2), stream.readline, stream.read, stream.read):
+            try:
+                seen.append(step())
+            except Exception as e:
+                seen.append(type(e).__name__)
+        return seen
+
+    assert reads(Request) == reads(WerkzeugRequest)

@@ -7,7 +7,7 @@ from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
 from flasklite import Flask, url_for
-from flasklite.base import _ADAPTERS_KEPT
+from flasklite.urls import _ADAPTERS_KEPT
 
 from .conftest import AppFactory, call_wsgi
 
