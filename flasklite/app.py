@@ -28,7 +28,7 @@ from .globals import _cv_ctx
 from .helpers import forget_tracebacks, load_dotenv_files
 from .sessions import save_context_session
 from .signals import got_request_exception, request_finished, request_started
-from .testing import FlaskClient, FlaskCliRunner, build_test_environ
+from .testing import FlaskClient, build_test_environ
 from .wrappers import Response
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ class Flask(AppBase):
     """
 
     test_client_class: type[FlaskClient] = FlaskClient
-    test_cli_runner_class: type[FlaskCliRunner] = FlaskCliRunner
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
         """The WSGI entry point. Middleware wraps ``wsgi_app``, so this object stays the app."""
@@ -313,10 +312,6 @@ class Flask(AppBase):
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
         """The test client (``test_client_class``, see ``testing.py``) for this app."""
         return self.test_client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
-
-    def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
-        """A runner for the app's commands (``test_cli_runner_class``)."""
-        return self.test_cli_runner_class(self, **kwargs)
 
     def run(
         self,

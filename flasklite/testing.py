@@ -1,5 +1,5 @@
 """Testing helpers: ``app.test_client()`` returns a ``FlaskClient``, ``app.test_request_context``
-builds its environ with ``EnvironBuilder``, ``app.test_cli_runner()`` a ``FlaskCliRunner``.
+builds its environ with ``EnvironBuilder``.
 
 ``FlaskClient`` adds to werkzeug's ``Client``: ``with client:`` keeps the context of the last
 request readable (``request``, ``session``, ``g``) until the block ends; ``session_transaction()``
@@ -9,7 +9,6 @@ responses through ``app.json``.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import werkzeug.test
-from click.testing import CliRunner
 from werkzeug.http import parse_date
 from werkzeug.wrappers import Request as BaseRequest
 
@@ -233,38 +231,4 @@ class FlaskClient(werkzeug.test.Client):
             self.set_cookie(name, value, domain=domain or host, origin_only=not domain, path=path)
 
 
-class FlaskCliRunner(CliRunner):
-    """``app.test_cli_runner()``: click's ``CliRunner`` that invokes the app's command group."""
-
-    def __init__(self, app: Any, **kwargs: Any) -> None:
-        self.app = app
-        super().__init__(**kwargs)
-
-    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Run ``cli`` (default: ``app.cli``) with ``args``; returns click's ``Result``."""
-        if cli is None:
-            cli = self.app.cli
-        if "obj" not in kwargs:
-            kwargs["obj"] = _script_info_for(self.app)
-        return super().invoke(cli, args, **kwargs)
-
-
-def _script_info_for(app: Any) -> Any:
-    """The object the command line passes to commands, loading this app; None when the CLI
-    module does not define one."""
-    try:
-        cli = importlib.import_module(f"{__package__}.cli")
-    except ImportError:
-        return None
-    script_info = getattr(cli, "ScriptInfo", None)
-    return script_info(create_app=lambda: app) if script_info is not None else None
-
-
-def preserve_context_hook(ctx: AppContext, environ: dict[str, Any]) -> None:
-    """What the app calls as a request ends: hand its context to a ``with client:`` block."""
-    keep = environ.get("werkzeug.debug.preserve_context")
-    if keep is not None:
-        keep(ctx)
-
-
-__all__ = ["EnvironBuilder", "FlaskCliRunner", "FlaskClient"]
+__all__ = ["EnvironBuilder", "FlaskClient"]

@@ -1,12 +1,10 @@
-"""The test client (``testing.FlaskClient``), ``test_request_context``'s environ, and
-``test_cli_runner``."""
+"""The test client (``testing.FlaskClient``) and ``test_request_context``'s environ."""
 
 from __future__ import annotations
 
 import importlib.metadata
 from typing import Any
 
-import click
 import pytest
 
 from flasklite import Flask, g, redirect, request, session
@@ -170,13 +168,3 @@ def test_requests_accept_builders_and_environs(app: Flask) -> None:
     assert client.open(builder).get_json()["json"] == {"a": 1}
     environ = EnvironBuilder(app, "/echo").get_environ()
     assert client.open(environ).get_json()["remote"] == "127.0.0.1"
-
-
-def test_cli_runner_invokes_commands(app: Flask) -> None:
-    @click.command()
-    @click.argument("name")
-    def greet(name: str) -> None:
-        click.echo(f"hello {name}")
-
-    result = app.test_cli_runner().invoke(greet, ["ann"])
-    assert result.exit_code == 0 and result.output == "hello ann\n"
