@@ -65,6 +65,7 @@ standins: build-certs ## No registry? Build local base images once and point .en
 	bash .ci/standins.sh --env-file .env
 
 up: build-certs ## docker compose up --build, waiting until healthy (http://localhost:$HTTP_PORT, 8080)
+	$(if $(APP_SECRET_KEY_PATH),,$(PYTHON) -m devtools.dev_secret)
 	docker compose up --build --detach --wait
 
 down: ## Stop the compose stack

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.auth import register_auth
 from app.commands import register_commands
 from app.config import DEFAULTS, ENV_PREFIX, check_config
 from app.db import init_db
@@ -40,6 +41,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(api)
     register_commands(app)
+    register_auth(app)
     register_error_pages(app)
     if app.config["DIAGNOSTICS"]:
         register_diagnostics(app)

@@ -35,6 +35,12 @@ DEFAULTS: dict[str, Any] = {
     # Sent as X-Served-By so a client (and the scale-out tests) can tell replicas apart.
     "INSTANCE_NAME": socket.gethostname(),
     "SERVER_NAME": None,
+    # Signs the session cookie (app/secret_key.py). Set one of the two in production: the key,
+    # or better a file holding it (a Docker/Kubernetes secret); app.wsgi refuses to start without.
+    "SECRET_KEY": None,
+    "SECRET_KEY_FILE": None,
+    # Who may sign in (app/auth.py): a JSON object of name -> werkzeug password hash.
+    "SIGNIN_USERS": {},
 }
 
 _BOOLEAN_KEYS = ("DEBUG", "TESTING", "DIAGNOSTICS")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import encodings.idna  # noqa: F401
 
 from app import create_app
+from app.secret_key import require_production_secret_key
 
 app = create_app()
 
@@ -20,3 +21,6 @@ if app.debug:
         "APP_DEBUG is on, but app.wsgi is the production entry point. Debug mode is for the "
         "development server only (`make dev`); unset APP_DEBUG for gunicorn."
     )
+
+# Production signs real users' sessions: no missing, short or example key (see app/secret_key.py).
+require_production_secret_key(app)

@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools.dev_secret import with_dev_secret_key
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BARE_APP = "bench.bare_wsgi:app"
@@ -494,6 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases, settings = measure(wrk, args, env)
     in_process: dict[str, float] = {}
     if args.in_process_calls:
+        with_dev_secret_key(os.environ)  # app.wsgi refuses to start without a key
         from app.wsgi import app as this_app
         from bench.bare_wsgi import app as bare_app
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -27,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from devtools.dev_secret import ensure_key_file
 from devtools.native_stack import HOST, free_port, http_status
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +101,13 @@ class ComposeStack:
         self.env.update(env or {})
         self.port = int(self.env["HTTP_PORT"])
         self._up = False
+        # The app's secret key file (docker-compose.yml's `app_secret_key`): one per stack, in a
+        # folder of its own that `down` removes, unless the caller names one.
+        self._key_dir: str | None = None
+        if not self.env.get("APP_SECRET_KEY_PATH"):
+            self._key_dir = tempfile.mkdtemp(prefix="wsgi-stack-key-")
+            key_file = ensure_key_file(Path(self._key_dir) / "app_secret_key")
+            self.env["APP_SECRET_KEY_PATH"] = str(key_file)
 
     @property
     def url(self) -> str:
@@ -135,10 +145,12 @@ class ComposeStack:
             raise
 
     def down(self) -> None:
-        if not self._up:
-            return
-        self._up = False
-        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "40", check=False)
+        if self._up:
+            self._up = False
+            self.compose("down", "--volumes", "--remove-orphans", "--timeout", "40", check=False)
+        if self._key_dir is not None:
+            shutil.rmtree(self._key_dir, ignore_errors=True)
+            self._key_dir = None
 
     def wait_http(self, path: str, timeout: float = 60.0) -> None:
         """Until ``path`` answers 200 through the published port (``--wait`` covers health,

@@ -39,6 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from devtools.dev_secret import with_dev_secret_key
 from devtools.edge import render_native_edge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -346,7 +347,7 @@ class NativeStack:
         )
         env.update(self.app_env)
         env.update(self.gunicorn_env)
-        return env
+        return dict(with_dev_secret_key(env))  # app.wsgi refuses to start without a key
 
     @property
     def max_content_length(self) -> str:

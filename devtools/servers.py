@@ -33,6 +33,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from devtools.dev_secret import with_dev_secret_key
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
@@ -100,7 +102,7 @@ def app_environment(
     # The launchers import `app` from the repository, whatever the caller's cwd.
     env["PYTHONPATH"] = str(REPO_ROOT)
     env.update(extra or {})
-    return env
+    return dict(with_dev_secret_key(env))  # app.wsgi refuses to start without a key
 
 
 def probe(url: str, path: str = READY_PATH, timeout: float = 2.0) -> int | None:

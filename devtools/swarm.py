@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from devtools.dev_secret import ensure_key_file
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 STATE_DIR = ROOT / ".run" / "swarm"
@@ -219,6 +221,8 @@ def deploy(stack: str, env: Mapping[str, str] | None = None, wait: bool = True) 
     Returns docker's warnings, e.g. the Compose options a stack ignores (`restart`, which
     `deploy.restart_policy` replaces, and `security_opt`).
     """
+    if not (env or {}).get("APP_SECRET_KEY_PATH") and not os.environ.get("APP_SECRET_KEY_PATH"):
+        ensure_key_file()  # docker-compose.yml's app_secret_key: the file must exist to deploy
     path = write_stack_file(stack, env)
     # --resolve-image never: the images are local, there is no registry to ask for digests.
     args = ["stack", "deploy", "--resolve-image", "never", "-c", str(path)]

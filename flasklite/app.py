@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, BadRequestKeyError, HTTPException, InternalServerError
 from werkzeug.routing import RoutingException
-from werkzeug.test import Client
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .base import AppBase
@@ -28,7 +27,9 @@ from .devserver import serve
 from .errorpages import error_response
 from .globals import _cv_ctx
 from .helpers import forget_tracebacks
-from .testing import build_test_environ
+from .sessions import save_context_session
+from .signals import got_request_exception, request_finished, request_started
+from .testing import FlaskClient, build_test_environ
 from .wrappers import Response
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Flask(AppBase):
     ``template_folder``, ``root_path``) and attributes are Flask's; see ``base.py``.
     """
 
-    test_client_class: type[Client] = Client
+    test_client_class: type[FlaskClient] = FlaskClient
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
         """The WSGI entry point. Middleware wraps ``wsgi_app``, so this object stays the app."""
@@ -69,15 +70,19 @@ class Flask(AppBase):
                 raise
             return outcome(environ, start_response)
         finally:
+            if "werkzeug.debug.preserve_context" in environ:  # ``with client:`` keeps it
+                environ["werkzeug.debug.preserve_context"](this_request)
             this_request.pop(failure)
             # The error's traceback holds this frame, which holds the error: drop the link.
             failure = None
 
     def full_dispatch_request(self) -> Response:
         """Before-request functions and the view, an error handler if they raise, then
-        ``finalize_request``. (Seam: the ``request_started`` signal goes here.)"""
+        ``finalize_request``. Sends ``request_started`` first."""
         self._serving = True
         try:
+            if request_started.receivers:  # nobody listening: no call, no arguments built
+                request_started.send(self, _async_wrapper=self.ensure_sync)
             returned = self.preprocess_request()
             if returned is None:
                 returned = self.dispatch_request()
@@ -134,10 +139,13 @@ class Flask(AppBase):
     def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
         """``make_response`` then ``process_response``. If that fails while an error is being
         answered, the failure is logged and the unprocessed error response is sent.
-        (Seam: the ``request_finished`` signal goes after ``process_response``.)"""
+        ``request_finished`` is sent with the processed response."""
         finished = self.make_response(rv)
         try:
-            return self.process_response(finished)
+            processed = self.process_response(finished)
+            if request_finished.receivers:
+                request_finished.send(self, _async_wrapper=self.ensure_sync, response=processed)
+            return processed
         except Exception:
             if from_error_handler:
                 self.logger.exception(
@@ -190,19 +198,27 @@ class Flask(AppBase):
         return response
 
     def process_response(self, response: Response) -> Response:
-        """After-request functions, innermost scope and newest first; each returns the response.
-        (Seam: a session is saved here, after them, when the request opened one.)"""
+        """``after_this_request`` functions, then after-request functions, innermost scope and
+        newest first; each returns the response. Then the session is saved into it."""
         ctx = self._request_ctx()
+        for hook in ctx.after_request_functions or ():
+            response = self.ensure_sync(hook)(response)
         if self.after_request_funcs:
             for scope in reversed(self.scopes_for(ctx.endpoint)):
                 for hook in reversed(self.after_request_funcs.get(scope, ())):
                     response = self.ensure_sync(hook)(response)
-        if ctx.session is not None:
+        # The session is saved only if something opened it, or an unopened one could still
+        # change the response (sessions.py): most requests skip this altogether.
+        if ctx.opened_session is not None or self.session_interface.should_open_for_saving(
+            self, ctx.environ
+        ):
             self.save_session(ctx, response)
         return response
 
     def save_session(self, ctx: RequestContext, response: Response) -> None:
-        """Seam for sessions: store ``ctx.session`` in the response (no sessions yet)."""
+        """Store the request's session in the response through ``session_interface`` (opening
+        it first if nothing has)."""
+        save_context_session(self, ctx, response)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -244,7 +260,9 @@ class Flask(AppBase):
     def handle_exception(self, e: Exception) -> Response:
         """An error nothing handled: raised again when ``PROPAGATE_EXCEPTIONS`` (by default in
         testing and debug), else logged once with the request id and answered with a 500
-        (through a 500 handler, if one is registered). (Seam: ``got_request_exception``.)"""
+        (through a 500 handler, if one is registered). Sends ``got_request_exception``."""
+        if got_request_exception.receivers:
+            got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
         setting = self.config["PROPAGATE_EXCEPTIONS"]
         if (self.testing or self.debug) if setting is None else setting:
             raise e
@@ -290,8 +308,8 @@ class Flask(AppBase):
         """A request context for ``EnvironBuilder(*args, **kwargs)``, for tests and the shell."""
         return self.request_context(build_test_environ(self, *args, **kwargs))
 
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Client:
-        """werkzeug's test client around this app; responses are ``Response`` objects."""
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
+        """The test client (``test_client_class``, see ``testing.py``) for this app."""
         return self.test_client_class(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def run(

@@ -18,10 +18,11 @@ from werkzeug.routing import Map, MapAdapter
 from werkzeug.wsgi import get_host
 
 from .assembly import AppAssembly
+from .asyncsupport import AsyncSupport
 from .config import Config, ConfigAttribute
 from .ctx import _AppCtxGlobals
 from .globals import _cv_ctx
-from .helpers import JSONProvider
+from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .resources import PackageFiles
 from .routing import (
@@ -32,6 +33,13 @@ from .routing import (
     pattern_routes,
 )
 from .scaffold import ErrorHandler, F, Scaffold, methods_of, setup_step
+from .sessions import (
+    SESSION_DEFAULTS,
+    SecureCookieSessionInterface,
+    SessionInterface,
+    permanent_session_lifetime,
+)
+from .signals import appcontext_tearing_down, request_tearing_down
 from .templating import create_jinja_environment
 from .urls import UrlBuilding, scopes_of
 from .wrappers import Request, Response
@@ -58,6 +66,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # matches subdomains); None accepts any. Others get 400 before routing, so no link or
     # redirect is ever built from a host the client made up.
     "TRUSTED_HOSTS": None,
+    "USE_X_SENDFILE": False,
+    **SESSION_DEFAULTS,  # SECRET_KEY, SESSION_COOKIE_*, PERMANENT_SESSION_LIFETIME, ...
 }
 
 _HANDLER_LOOKUPS_KEPT = 512
@@ -66,17 +76,22 @@ _HOSTS_KEPT = 64
 HookChain = tuple[Callable[..., Any], ...]
 
 
-class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
+class AppBase(AppAssembly, PackageFiles, AsyncSupport, UrlBuilding, Scaffold):
     """Settings and services of the app object; see ``Flask`` in ``app.py``."""
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     app_ctx_globals_class = _AppCtxGlobals
-    json_provider_class: type[JSONProvider] = JSONProvider
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: How sessions are opened and saved (``sessions.py``); shared by apps unless replaced.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: Extra keyword arguments for the Jinja environment (read when it is first built).
+    jinja_options: dict[str, Any] = {}
     url_rule_class: type[Rule] = Rule
     url_map_class: type[Map] = Map
 
     testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
 
     def __init__(
         self,
@@ -118,6 +133,7 @@ class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
         self._handler_lookups: dict[tuple[Any, ...], ErrorHandler | None] = {}
         self._hooks_by_endpoint: dict[str | None, tuple[HookChain, HookChain]] = {}
         self._serving = False
+        self._sync_callables: dict[Any, Callable[..., Any]] = {}  # see AsyncSupport
         self._hosts_passed: tuple[object, set[tuple[Any, ...]]] = (None, set())
         if static_host is not None and not host_matching:
             raise AssertionError("static_host needs host_matching=True (and vice versa).")
@@ -165,10 +181,19 @@ class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
         return self._app_logger
 
     @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """``PERMANENT_SESSION_LIFETIME`` as a ``timedelta``."""
+        return permanent_session_lifetime(self)
+
+    @property
     def jinja_env(self) -> Environment:
         if self._jinja_env is None:
-            self._jinja_env = create_jinja_environment(self)
+            self._jinja_env = self.create_jinja_environment()
         return self._jinja_env
+
+    def create_jinja_environment(self) -> Environment:
+        """Build the Jinja environment (once; override to customise it)."""
+        return create_jinja_environment(self)
 
     # -- registration ---------------------------------------------------------------------------
 
@@ -303,10 +328,6 @@ class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
             if len(self._hosts_passed[1]) < _HOSTS_KEPT:
                 self._hosts_passed[1].add(seen)
 
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Every view and hook is called through this; ``async def`` support replaces it."""
-        return func
-
     def error_handler_for(
         self, error: BaseException, scopes: tuple[str | None, ...]
     ) -> ErrorHandler | None:
@@ -335,14 +356,19 @@ class AppBase(AppAssembly, PackageFiles, UrlBuilding, Scaffold):
         return found
 
     def do_teardown_request(self, exc: BaseException | None, scopes: Iterable[str | None]) -> None:
-        """Teardown functions of the request's scopes, innermost scope and newest first."""
+        """Teardown functions of the request's scopes, innermost scope and newest first; then
+        the ``request_tearing_down`` signal."""
         for scope in reversed(tuple(scopes)):
             for func in reversed(self.teardown_request_funcs.get(scope, ())):
                 self.ensure_sync(func)(exc)
+        if request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         for func in self.teardown_appcontext_funcs[::-1]:
             self.ensure_sync(func)(exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     # -- templates and static files -------------------------------------------------------------
 

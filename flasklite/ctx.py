@@ -10,7 +10,7 @@ once, when the context that owns them ends.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -20,11 +20,19 @@ from werkzeug.exceptions import HTTPException
 from .globals import _cv_ctx
 from .helpers import forget_tracebacks
 from .routing import match_pattern, match_with_werkzeug, wsgi_path_text
+from .sessions import open_request_session
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter, Rule
 
     from .app import Flask
+    from .sessions import SessionMixin
     from .wrappers import Request
 
 _unset: Any = object()
@@ -114,6 +122,12 @@ class AppContext:
 
     def push(self) -> None:
         self._tokens.append(_cv_ctx.set(self))
+        if appcontext_pushed.receivers and len(self._tokens) == 1 and self.owns_app_context():
+            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def owns_app_context(self) -> bool:
+        """Whether this context is an application context of its own (not sharing one)."""
+        return True
 
     def pop(self, exc: BaseException | None = _unset) -> None:
         """End the context (the last pop of a context pushed several times): run its teardown
@@ -129,9 +143,11 @@ class AppContext:
             _cv_ctx.reset(self._tokens.pop())
         if active is not self:
             raise AssertionError(f"Popped wrong context ({active!r} instead of {self!r})")
+        if appcontext_popped.receivers and not self._tokens and self.owns_app_context():
+            appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def _end(self, exc: BaseException | None) -> None:
-        if self.app.teardown_appcontext_funcs:
+        if self.app.teardown_appcontext_funcs or appcontext_tearing_down.receivers:
             self.app.do_teardown_appcontext(exc)
 
     def __enter__(self) -> AppContext:
@@ -160,9 +176,11 @@ class RequestContext(AppContext):
     __slots__ = (
         "_built",
         "_owner",
+        "after_request_functions",
         "environ",
+        "flashes",
+        "opened_session",
         "routing_exception",
-        "session",
         "url_rule",
         "view_args",
     )
@@ -183,8 +201,28 @@ class RequestContext(AppContext):
         self.url_rule: Rule | None = None
         self.view_args: dict[str, Any] | None = None
         self.routing_exception: HTTPException | None = None
-        #: Seam for sessions: opened on demand, saved by ``process_response`` when not None.
-        self.session: Any = None
+        #: The session once something opened it (``session`` opens it on first use).
+        self.opened_session: SessionMixin | None = None
+        #: Messages ``get_flashed_messages`` took from the session in this request.
+        self.flashes: list[tuple[str, str]] | None = None
+        #: ``after_this_request`` functions, made on first use.
+        self.after_request_functions: list[Callable[[Any], Any]] | None = None
+
+    @property
+    def session(self) -> SessionMixin:
+        """The request's session, opened by ``app.session_interface`` the first time it is
+        used (a request that never touches it costs nothing), a null session without one."""
+        opened = self.opened_session
+        if opened is None:
+            opened = self.opened_session = open_request_session(self.app, self.request)
+        return opened
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self.opened_session = value
+
+    def owns_app_context(self) -> bool:
+        return self._owner is None
 
     if not TYPE_CHECKING:
 
@@ -286,7 +324,7 @@ class RequestContext(AppContext):
 
     def _end(self, exc: BaseException | None) -> None:
         app = self.app
-        if app.teardown_request_funcs:
+        if app.teardown_request_funcs or request_tearing_down.receivers:
             app.do_teardown_request(exc, app.scopes_for(self.endpoint))
         built = self._built
         if built is not None:
@@ -294,7 +332,9 @@ class RequestContext(AppContext):
             # The request and its environ point at each other; undoing that lets reference
             # counting free both at once instead of the cyclic garbage collector, later.
             self.environ["werkzeug.request"] = None
-        if self._owner is None and app.teardown_appcontext_funcs:
+        if self._owner is None and (
+            app.teardown_appcontext_funcs or appcontext_tearing_down.receivers
+        ):
             app.do_teardown_appcontext(exc)
         # A routing error's traceback reaches frames that hold the error itself: another cycle,
         # on the path scanners hit most.

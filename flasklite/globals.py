@@ -17,6 +17,7 @@ from werkzeug.local import LocalProxy
 if TYPE_CHECKING:
     from .app import Flask
     from .ctx import AppContext, _AppCtxGlobals
+    from .sessions import SessionMixin
     from .wrappers import Request
 
 _no_app_msg = """\
@@ -91,3 +92,14 @@ class _GlobalsProxy(LocalProxy):  # type: ignore[type-arg]
 
 
 g: _AppCtxGlobals = _GlobalsProxy(_get_g)  # type: ignore[assignment]
+
+
+def _get_session() -> SessionMixin:
+    ctx = _cv_ctx.get(None)
+    if ctx is None or ctx.environ is None:
+        raise RuntimeError(_no_req_msg)
+    return ctx.session  # type: ignore[attr-defined, no-any-return]  # a RequestContext
+
+
+#: ``session``: the current request's session (opened on first use; see ``sessions.py``).
+session: SessionMixin = LocalProxy(_get_session)  # type: ignore[assignment]

@@ -1,32 +1,33 @@
-"""Helpers used from views: ``url_for``, ``abort``, ``redirect``, ``jsonify``, ``make_response``,
-and the JSON provider behind ``jsonify`` and dict/list return values."""
+"""Helpers used from views: ``url_for``, ``abort``, ``redirect``, ``jsonify``, ``make_response``;
+and, from their own modules, files (``send_file``), flashing, streaming and request-scoped
+helpers, so ``from flasklite.helpers import ...`` finds what ``flask.helpers`` has."""
 
 from __future__ import annotations
 
-import dataclasses
-import decimal
 import importlib
 import importlib.util
 import ipaddress
-import json
 import os
 import random
 import sys
-import uuid
-import weakref
-from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from werkzeug.exceptions import abort as werkzeug_abort
-from werkzeug.http import http_date
 from werkzeug.utils import redirect as werkzeug_redirect
 
+from .files import send_file as send_file
+from .files import send_from_directory as send_from_directory
+from .flashing import flash as flash
+from .flashing import get_flashed_messages as get_flashed_messages
 from .globals import _cv_ctx, current_app
+from .request_scope import after_this_request as after_this_request
+from .request_scope import copy_current_request_context as copy_current_request_context
+from .streaming import stream_with_context as stream_with_context
+from .template_extras import get_template_attribute as get_template_attribute
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
 
-    from .base import AppBase
     from .wrappers import Response
 
 
@@ -77,89 +78,6 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response of the arguments: one positional value, or several (a list), or keyword
     arguments (an object)."""
     return current_app.json.response(*args, **kwargs)
-
-
-def _to_json_value(value: Any) -> Any:
-    """What ``json`` cannot encode by itself: dates (as HTTP dates), decimals and UUIDs (as
-    strings), dataclasses (as objects), objects with ``__html__`` (their markup)."""
-    match value:
-        case date():
-            return http_date(value)
-        case decimal.Decimal() | uuid.UUID():
-            return str(value)
-        case _ if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
-        case _ if callable(getattr(value, "__html__", None)):
-            return str(value.__html__())
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-class JSONProvider:
-    """``app.json``: sorted keys, ASCII-safe output, compact responses (indented in debug).
-    ``sort_keys``, ``ensure_ascii`` and ``compact`` can be changed as in Flask.
-
-    It holds the app weakly, so the app is freed when its last reference goes. Encoders are made
-    once per setting change (``json.dumps`` with options builds a new one on every call).
-    """
-
-    mimetype: str = "application/json"
-
-    def __init__(self, app: AppBase) -> None:
-        self.app_ref: weakref.ReferenceType[AppBase] = weakref.ref(app)
-        self.options: dict[str, Any] = {"sort_keys": True, "ensure_ascii": True}
-        #: None: compact unless the app is in debug mode.
-        self.compact: bool | None = None
-        self.encoders = self._make_encoders()
-
-    def _make_encoders(self) -> dict[str, json.JSONEncoder]:
-        shared = dict(self.options, default=_to_json_value)
-        return {
-            "plain": json.JSONEncoder(**shared),
-            "compact": json.JSONEncoder(separators=(",", ":"), **shared),
-            "pretty": json.JSONEncoder(indent=2, **shared),
-        }
-
-    def _set_option(self, name: str, value: bool) -> None:
-        self.options[name] = value
-        self.encoders = self._make_encoders()
-
-    @property
-    def sort_keys(self) -> bool:
-        return bool(self.options["sort_keys"])
-
-    @sort_keys.setter
-    def sort_keys(self, value: bool) -> None:
-        self._set_option("sort_keys", value)
-
-    @property
-    def ensure_ascii(self) -> bool:
-        return bool(self.options["ensure_ascii"])
-
-    @ensure_ascii.setter
-    def ensure_ascii(self, value: bool) -> None:
-        self._set_option("ensure_ascii", value)
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        """Serialize as ``app.json.dumps`` does in Flask (default separators, sorted keys)."""
-        if not kwargs:
-            return self.encoders["plain"].encode(obj)
-        merged = {**self.options, "default": _to_json_value, **kwargs}
-        return json.dumps(obj, **merged)
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return json.loads(s, **kwargs)
-
-    def response(self, *args: Any, **kwargs: Any) -> Response:
-        """A JSON response (what ``jsonify`` and dict/list return values produce)."""
-        if args and kwargs:
-            raise TypeError("jsonify() behavior undefined when passed both args and kwargs")
-        data: Any = args[0] if len(args) == 1 else (args or kwargs)
-        app = self.app_ref()
-        if app is None:
-            raise RuntimeError("the application of this JSON provider no longer exists")
-        pretty = self.compact is False or (self.compact is None and app.debug)
-        text = self.encoders["pretty" if pretty else "compact"].encode(data)
-        return app.response_class(text + "\n", mimetype=self.mimetype)
 
 
 def get_root_path(import_name: str) -> str:

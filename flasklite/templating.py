@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2 import Template
 
-from .globals import _cv_ctx, g, request
+from .flashing import get_flashed_messages
+from .globals import _cv_ctx, g, request, session
 from .resources import AppTemplateLoader
+from .signals import before_render_template, template_rendered
 
 if TYPE_CHECKING:
     from .base import AppBase
@@ -79,13 +81,19 @@ def create_jinja_environment(app: AppBase) -> Environment:
     if auto_reload is None:
         auto_reload = app.debug
     # The app's template folder, then each blueprint's (resources.py).
-    loader = AppTemplateLoader(app)
-    env = Environment(
-        loader=loader, autoescape=_cached_select_autoescape, auto_reload=bool(auto_reload)
-    )
-    # ``request`` and ``g`` are the proxies: resolved when the template reads them, so no
-    # per-render context processor is needed for them.
+    options: dict[str, Any] = {
+        "loader": AppTemplateLoader(app),
+        "autoescape": _cached_select_autoescape,
+        "auto_reload": bool(auto_reload),
+    }
+    options.update(app.jinja_options)
+    env = Environment(**options)
+    # ``request``, ``session`` and ``g`` are the proxies: resolved when the template reads them,
+    # so no per-render context processor is needed for them.
     env.globals.update(url_for=app.url_for, config=app.config, request=request, g=g)
+    env.globals.update(session=session, get_flashed_messages=get_flashed_messages)
+    # The ``tojson`` filter serializes with the app's JSON provider (Jinja's documented hook).
+    env.policies["json.dumps_function"] = lambda obj, **kwargs: app.json.dumps(obj, **kwargs)
     env.globals.update(app.template_globals)
     env.filters.update(app.template_filters)
     env.tests.update(app.template_tests)
@@ -94,7 +102,16 @@ def create_jinja_environment(app: AppBase) -> Environment:
 
 def _render(app: AppBase, template: Template, context: dict[str, Any]) -> str:
     app.update_template_context(context)
-    return template.render(context)
+    if before_render_template.receivers:
+        before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    rendered = template.render(context)
+    if template_rendered.receivers:
+        template_rendered.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    return rendered
 
 
 def _current_app() -> AppBase:

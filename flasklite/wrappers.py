@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
 
+from . import json as flasklite_json
 from .globals import _cv_ctx
 from .helpers import new_request_id
 
@@ -35,14 +35,14 @@ class BoundedJSON:
     A plain UTF-8 body is decoded here, as ``json.loads`` would decode it after its (pure
     Python) encoding detection, which costs more than parsing a small body."""
 
-    dumps = staticmethod(json.dumps)
+    dumps = staticmethod(flasklite_json.dumps)
 
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
         if type(data) is bytes and not data.startswith(_NOT_PLAIN_UTF8) and b"\0" not in data[:4]:
             data = data.decode("utf-8", "surrogatepass")
         try:
-            return json.loads(data, **kwargs)
+            return flasklite_json.loads(data, **kwargs)  # the app's provider (app.json)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 

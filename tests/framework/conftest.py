@@ -13,10 +13,10 @@ from typing import Any
 from wsgiref.validate import validator
 
 import pytest
-from werkzeug.test import Client
 
 from flasklite import Flask
 from flasklite.globals import _cv_ctx
+from flasklite.testing import FlaskClient
 
 AppFactory = Callable[..., Flask]
 
@@ -34,7 +34,7 @@ def no_context_left_pushed() -> Iterator[None]:
         pytest.fail(f"test left contexts pushed: {leaked}", pytrace=False)
 
 
-class BufferedClient(Client):
+class BufferedClient(FlaskClient):
     """werkzeug's test client, reading (and so closing) every response body by default: the
     validator rightly fails a response iterator that is garbage collected without ``close()``."""
 
@@ -73,7 +73,7 @@ def app(make_app: AppFactory) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> Client:
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 

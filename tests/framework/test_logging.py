@@ -82,3 +82,19 @@ def test_default_format_includes_the_request_id(
     output = stream.getvalue()
     assert "[req-77]" in output and "Exception on / [GET]" in output
     assert output.count("Traceback (most recent call last)") == 1
+
+
+def test_default_handler_writes_to_the_servers_error_stream(
+    make_app: AppFactory, isolated_logger: Callable[[], logging.Logger]
+) -> None:
+    app = make_app()
+    app.import_name = isolated_logger().name
+
+    @app.get("/")
+    def index() -> str:
+        app.logger.warning("inside the request")
+        return "ok"
+
+    errors = io.StringIO()
+    app.test_client().get("/", errors_stream=errors)
+    assert "inside the request" in errors.getvalue()

@@ -127,6 +127,7 @@ def test_every_container_runs_hardened_like_the_compose_services(
         mounts = {m["mountPath"] for c in spec["containers"] for m in c.get("volumeMounts", [])}
         assert "/tmp" in mounts, f"{name}: a read-only root needs a writable /tmp"
         for volume in spec.get("volumes", []):
+            # Secrets are mounted as files (the app's SECRET_KEY), never passed as variables.
             assert set(volume) - {"name"} <= {"emptyDir", "configMap", "secret"}, volume
 
 

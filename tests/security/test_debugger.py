@@ -40,6 +40,7 @@ def test_production_entry_point_refuses_app_debug(value: str) -> None:
 def test_production_entry_point_imports_without_app_debug() -> None:
     """The control: the refusal above is about APP_DEBUG, not a broken module."""
     env = {k: v for k, v in os.environ.items() if k != "APP_DEBUG"}
+    env.setdefault("APP_SECRET_KEY", "a-control-test-key-long-enough-to-pass")
     done = subprocess.run(
         [sys.executable, "-c", "import app.wsgi"],
         cwd=REPO,

@@ -22,7 +22,7 @@ def import_wsgi(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_wsgi_module_exposes_the_app() -> None:
-    done = import_wsgi({})
+    done = import_wsgi({"APP_SECRET_KEY": "an-entry-point-test-key-of-enough-length"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Flask"
 
@@ -33,7 +33,7 @@ def test_wsgi_module_imports_the_idna_codec_before_any_request() -> None:
     done = subprocess.run(
         [sys.executable, "-c", "import sys, app.wsgi; print('encodings.idna' in sys.modules)"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "APP_SECRET_KEY": "an-entry-point-test-key-of-enough-length"},
         capture_output=True,
         text=True,
         timeout=60,
