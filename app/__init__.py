@@ -15,6 +15,7 @@ from app.logs import configure_logging
 from app.views import register_views
 from flasklite import Flask
 from flasklite.middleware import install_middleware
+from wsgistack import mount_observability
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -34,5 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # Last, so the middleware wraps the finished app (request id and X-Served-By, then ProxyFix
     # outermost).
     install_middleware(app, served_by=app.config["INSTANCE_NAME"])
+    # Metrics (and traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set) outside all of it.
+    mount_observability(app)
     app.extensions["ready"] = True
     return app
