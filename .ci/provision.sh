@@ -117,4 +117,5 @@ fi
 image_exists "$PYTHON_STANDIN" || die "$PYTHON_STANDIN missing after build"
 image_exists "$NGINX_STANDIN" || die "$NGINX_STANDIN missing after build"
 log "base images: $PYTHON_STANDIN $NGINX_STANDIN"
+bash .ci/standins-prometheus.sh  # promtool and the monitoring profile's stand-in images
 log "done"
