@@ -2,11 +2,11 @@
 
 Per request (``MetricsMiddleware``, outside the app's own middleware):
 
-- ``http_requests_total{method, route, status}``: a counter;
 - ``http_request_duration_seconds{method, route, status}``: a histogram, from the request's
   arrival in the middleware until the app hands back its response (a streamed body's time after
-  that is not included);
-- ``http_requests_in_flight``: a gauge, summed over the live workers.
+  that is not included). Its ``_count`` is the request count: a separate counter would cost a
+  third write per request and say the same;
+- ``http_requests_in_flight``: a gauge, summed over the live workers, sampled every second.
 
 ``route`` is the URL rule that matched (``/api/items/<int:item_id>``), never the raw path, so a
 scanner's random paths cannot grow the number of series: every request that matched no rule
@@ -23,12 +23,13 @@ values.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Gauge, Histogram
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -44,35 +45,72 @@ STATUS_CLASSES = {"1": "1xx", "2": "2xx", "3": "3xx", "4": "4xx", "5": "5xx"}
 # Seconds. Dense where a healthy request falls, up to past nginx's proxy_read_timeout (30 s).
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-REQUESTS = Counter(
-    "http_requests",
-    "HTTP requests answered, by method, matched URL rule and status class.",
-    ["method", "route", "status"],
-)
 LATENCY = Histogram(
     "http_request_duration_seconds",
     "Time from a request's arrival until the app returned its response.",
     ["method", "route", "status"],
     buckets=LATENCY_BUCKETS,
 )
-# A metric without labels opens its multiprocess file when created: this one is made on the
-# first request, in the worker, since the directory may not exist yet while gunicorn's master
-# imports the app.
-_in_flight: list[Gauge] = []
-_in_flight_lock = threading.Lock()
+SAMPLE_SECONDS = 1.0
+
+
+class InFlight:
+    """Requests in flight in this process, published to ``http_requests_in_flight`` once a
+    second by a daemon thread rather than written on every request: two fewer writes into the
+    multiprocess files per request, for a gauge that Prometheus reads every few seconds anyway.
+
+    A request is a token in a list (``append`` and ``pop`` are atomic in CPython, so threads
+    need no lock). The gauge and the thread are made on the first request of each process: a
+    forked worker starts its own, and a metric without labels opens its multiprocess file when
+    created, which must not happen in gunicorn's master before the directory exists.
+    """
+
+    def __init__(self) -> None:
+        self.tokens: list[None] = []
+        self.sampling = False
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        self.tokens = []
+        self.sampling = False
+        self._lock = threading.Lock()
+
+    def start_sampling(self) -> None:
+        with self._lock:
+            if self.sampling:
+                return
+            gauge = in_flight_gauge()
+            thread = threading.Thread(
+                target=self._publish, args=(gauge,), name="metrics-in-flight", daemon=True
+            )
+            thread.start()
+            self.sampling = True
+
+    def _publish(self, gauge: Gauge) -> None:
+        published = -1
+        while True:
+            count = len(self.tokens)
+            if count != published:
+                gauge.set(count)
+                published = count
+            time.sleep(SAMPLE_SECONDS)
+
+
+_in_flight_gauges: list[Gauge] = []
 
 
 def in_flight_gauge() -> Gauge:
-    with _in_flight_lock:
-        if not _in_flight:
-            _in_flight.append(
-                Gauge(
-                    "http_requests_in_flight",
-                    "Requests being handled right now.",
-                    multiprocess_mode="livesum",
-                )
+    # One per process (the registry refuses a second metric of the same name).
+    if not _in_flight_gauges:
+        _in_flight_gauges.append(
+            Gauge(
+                "http_requests_in_flight",
+                "Requests being handled right now (sampled every second).",
+                multiprocess_mode="livesum",
             )
-        return _in_flight[0]
+        )
+    return _in_flight_gauges[0]
 
 
 DB_POOL = Gauge(
@@ -148,16 +186,16 @@ class UrlRuleLabels:
 class MetricsMiddleware:
     """Counts and times every request (see the module docstring).
 
-    Kept cheap because it runs on every request: the label children of each (method, route,
-    status) are created once and kept in a dict, so a request costs a tuple, a dict lookup and
-    five writes into prometheus_client's values.
+    Kept cheap because it runs on every request: the histogram's child for each (method, route,
+    status) is made once and kept in a dict, so a request costs a tuple, a dict lookup and one
+    ``observe`` (two writes into prometheus_client's values: a bucket and the sum).
     """
 
     def __init__(self, wsgi_app: WSGIApplication, route_of: RouteOf) -> None:
         self.wsgi_app = wsgi_app
         self.route_of = route_of
-        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-        self._in_flight: Gauge | None = None
+        self._series: dict[tuple[str, str, str], Any] = {}
+        self.in_flight = InFlight()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -167,17 +205,18 @@ class MetricsMiddleware:
             status_box[0] = status
             return start_response(status, headers, exc_info)
 
-        in_flight = self._in_flight
-        if in_flight is None:
-            in_flight = self._in_flight = in_flight_gauge()
-        in_flight.inc()
+        in_flight = self.in_flight
+        if not in_flight.sampling:
+            in_flight.start_sampling()
+        tokens = in_flight.tokens
+        tokens.append(None)
         try:
             return self.wsgi_app(environ, start_with_status)
         except BaseException:
             status_box[0] = "500"  # the server answers 500 for an app that raised
             raise
         finally:
-            in_flight.dec()
+            tokens.pop()
             self.record(environ, status_box[0], time.perf_counter() - started)
 
     def record(self, environ: WSGIEnvironment, status: str, seconds: float) -> None:
@@ -187,9 +226,8 @@ class MetricsMiddleware:
         key = (method, self.route_of(environ), STATUS_CLASSES.get(status[:1], "5xx"))
         series = self._series.get(key)
         if series is None:
-            series = self._series[key] = (REQUESTS.labels(*key), LATENCY.labels(*key))
-        series[0].inc()
-        series[1].observe(seconds)
+            series = self._series[key] = LATENCY.labels(*key)
+        series.observe(seconds)
 
 
 def install_metrics(app: Flask) -> MetricsMiddleware:

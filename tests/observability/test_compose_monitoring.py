@@ -77,7 +77,9 @@ def test_prometheus_scrapes_every_app_replica_and_nginx(monitored: Any) -> None:
         assert requests.get(monitored.url + "/hello", timeout=10).status_code == 200
 
     def counted() -> float:
-        result = prometheus(monitored, "query", query='sum(http_requests_total{route="/hello"})')
+        result = prometheus(
+            monitored, "query", query='sum(http_request_duration_seconds_count{route="/hello"})'
+        )
         return float(result["result"][0]["value"][1]) if result["result"] else 0.0
 
     wait_for(lambda: counted() >= 30, "the 30 requests in Prometheus")
@@ -98,7 +100,7 @@ def test_metrics_and_stub_status_are_not_public(monitored: Any) -> None:
         " print(r.status); print(r.read().decode())",
     )
     status, _, body = inside.stdout.partition("\n")
-    assert status == "200" and "http_requests_total" in body
+    assert status == "200" and "http_request_duration_seconds_count" in body
 
 
 def test_every_line_the_stack_writes_has_the_one_schema(monitored: Any) -> None:

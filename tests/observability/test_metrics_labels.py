@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import string
+import threading
+import time
 from typing import Any
 
 from prometheus_client import REGISTRY
@@ -11,16 +13,16 @@ from werkzeug.test import Client
 
 from app import create_app
 from flasklite import request
-from wsgistack.metrics import UNMATCHED, db_pool_metrics
+from wsgistack.metrics import SAMPLE_SECONDS, UNMATCHED, MetricsMiddleware, db_pool_metrics
 
 
 def route_labels() -> dict[tuple[str, str, str], float]:
     return {
         (s.labels["method"], s.labels["route"], s.labels["status"]): s.value
         for family in REGISTRY.collect()
-        if family.name == "http_requests"
+        if family.name == "http_request_duration_seconds"
         for s in family.samples
-        if s.name == "http_requests_total"
+        if s.name == "http_request_duration_seconds_count"
     }
 
 
@@ -98,3 +100,35 @@ def test_database_pool_gauges_take_what_the_pool_reports() -> None:
     db_pool_metrics().set(in_use=3, idle=7)
     assert REGISTRY.get_sample_value("db_pool_connections", {"state": "in_use"}) == 3
     assert REGISTRY.get_sample_value("db_pool_connections", {"state": "idle"}) == 7
+
+
+def test_in_flight_gauge_shows_a_request_that_is_still_running() -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        entered.set()
+        release.wait(30)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"done"]
+
+    middleware = MetricsMiddleware(slow_app, lambda environ: "/slow")
+    client = Client(middleware)
+    worker = threading.Thread(target=client.get, args=("/slow",))
+    worker.start()
+    try:
+        assert entered.wait(10)
+        assert wait_for_gauge(1.0), "the running request was never published"
+    finally:
+        release.set()
+        worker.join(10)
+    assert wait_for_gauge(0.0), "the finished request stayed in flight"
+
+
+def wait_for_gauge(value: float, timeout: float = 3 * SAMPLE_SECONDS + 2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if REGISTRY.get_sample_value("http_requests_in_flight") == value:
+            return True
+        time.sleep(0.05)
+    return False
