@@ -52,6 +52,7 @@ LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 SAMPLE_SECONDS = 1.0
+_now = time.perf_counter
 
 
 class InFlight:
@@ -198,7 +199,7 @@ class MetricsMiddleware:
         self.in_flight = InFlight()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
+        started = _now()
         status_box = ["500"]
 
         def start_with_status(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -217,17 +218,15 @@ class MetricsMiddleware:
             raise
         finally:
             tokens.pop()
-            self.record(environ, status_box[0], time.perf_counter() - started)
-
-    def record(self, environ: WSGIEnvironment, status: str, seconds: float) -> None:
-        method: str = environ.get("REQUEST_METHOD", "")
-        if method not in KNOWN_METHODS:
-            method = OTHER_METHOD
-        key = (method, self.route_of(environ), STATUS_CLASSES.get(status[:1], "5xx"))
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = LATENCY.labels(*key)
-        series.observe(seconds)
+            # Recorded here rather than in a method of its own: one call less per request.
+            method: str = environ.get("REQUEST_METHOD", "")
+            if method not in KNOWN_METHODS:
+                method = OTHER_METHOD
+            key = (method, self.route_of(environ), STATUS_CLASSES.get(status_box[0][:1], "5xx"))
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = LATENCY.labels(*key)
+            series.observe(_now() - started)
 
 
 def install_metrics(app: Flask) -> MetricsMiddleware:
