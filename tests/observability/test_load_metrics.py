@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,3 +47,23 @@ def test_wrapped_command_gets_the_server_side_table(
     text = load_metrics.report(before, after, source, {"p50": 5.0})
     assert "25 requests" in text and text.splitlines()[2].split()[-1] == "5"
     assert "server side" in capsys.readouterr().out
+
+
+def test_metrics_cost_bench_prints_a_row_per_request_shape() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.metrics_cost", "--calls", "200"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split() for line in done.stdout.splitlines() if line.startswith("/")]
+    assert [row[0] for row in rows] == list(bench_paths())
+    assert all(len(row) == 4 and float(row[1]) > 0 for row in rows)
+
+
+def bench_paths() -> tuple[str, ...]:
+    from bench.metrics_cost import PATHS
+
+    return PATHS
