@@ -44,9 +44,10 @@ WORKDIR /srv
 # rewrite them (the compose file also makes the whole root filesystem read-only).
 COPY gunicorn.conf.py ./
 COPY flasklite/ ./flasklite/
+COPY wsgistack/ ./wsgistack/
 COPY app/ ./app/
 # Byte-compile once at build time: the root filesystem is read-only at run time.
-RUN python3 -m compileall -q /srv/flasklite /srv/app /srv/gunicorn.conf.py
+RUN python3 -m compileall -q /srv/flasklite /srv/wsgistack /srv/app /srv/gunicorn.conf.py
 
 USER 10001:10001
 EXPOSE 8000

@@ -80,14 +80,15 @@ stack: $(VENV)/.installed-runtime ## nginx + gunicorn natively on loopback (STAC
 stack-down: $(VENV)/.installed-runtime ## Stop the native stack
 	$(BIN)/python -m devtools.native_stack down
 
-bench: $(VENV)/.installed-bench ## In-process dispatch benchmark: bare WSGI / werkzeug / this framework / Flask
+bench: $(VENV)/.installed-bench ## In-process dispatch: bare WSGI, werkzeug, flasklite, Flask, Bottle, Falcon; metrics cost
 	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.metrics_cost
 
 bench-http: $(VENV)/.installed-bench ## HTTP benchmark: gunicorn and nginx, bare callable vs this app
 	$(BIN)/python -m bench.http
 
-load: $(VENV)/.installed-test ## Headless locust run (HOST, USERS, SPAWN_RATE, RUN_TIME, LOCUST_ARGS)
-	$(BIN)/python -m devtools.load $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(if $(LOCUST_ARGS),-- $(LOCUST_ARGS))
+load: $(VENV)/.installed-test ## Headless locust run, server p50/p99 beside it (HOST, USERS, SPAWN_RATE, RUN_TIME, LOCUST_ARGS)
+	$(BIN)/python -m devtools.load_metrics -- $(BIN)/python -m devtools.load $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(if $(LOCUST_ARGS),-- $(LOCUST_ARGS))
 
 contract: $(STAMP) ## The same app under five servers: print the environ each one passes
 	$(BIN)/python -m devtools.contract

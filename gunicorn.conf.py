@@ -8,21 +8,18 @@ from gunicorn's own defaults carry a one-line reason.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import gc
-import json
-import logging
 import math
 import os
 import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gunicorn.glogging import Logger
+from wsgistack import gunicorn_hooks
+from wsgistack.logfmt import JsonLogger
 
 
 def env_str(name: str, default: str) -> str:
@@ -152,86 +149,7 @@ if not control_socket_disable:
 
 
 # --- Logging: one JSON object a line; access on stdout, errors on stderr (PAIN-POINTS 7) -----
-def _now_iso() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
-
-
-class JsonErrorFormatter(logging.Formatter):
-    """gunicorn's own messages (start, worker boot, timeouts) as JSON lines."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": _now_iso(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "pid": record.process,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def _header(headers: Any, name: str) -> str | None:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    for key, value in items:
-        if str(key).lower() == name:
-            return str(value)
-    return None
-
-
-HEALTH_CHECK_PATHS = frozenset({"/healthz", "/readyz"})
-
-
-class JsonLogger(Logger):  # type: ignore[misc]
-    """gunicorn Logger that writes access lines as JSON instead of a format string.
-
-    A format string cannot escape quotes in a user agent or path; ``json.dumps`` can. The request
-    id is the one the app's middleware stored in the environ (nginx's, the client's or new), so
-    nginx's, gunicorn's and the app's log lines of one request share it.
-    """
-
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.setFormatter(JsonErrorFormatter())
-
-    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        if not self.access_log_enabled:
-            return
-        # Health checks come every few seconds from Docker and orchestrators: logged only at
-        # GUNICORN_LOGLEVEL=debug, so they do not drown the requests that matter.
-        if environ.get("PATH_INFO") in HEALTH_CHECK_PATHS and not self.error_log.isEnabledFor(
-            logging.DEBUG
-        ):
-            return
-        try:
-            status = resp.status
-            status_code = int(str(status).split(None, 1)[0]) if status else 0
-            request_headers = getattr(req, "headers", [])
-            entry = {
-                "ts": _now_iso(),
-                "type": "access",
-                "request_id": environ.get("REQUEST_ID")
-                or _header(request_headers, "x-request-id")
-                or "-",
-                # After the app's ProxyFix this is the client's address, not nginx's.
-                "remote_addr": environ.get("REMOTE_ADDR", "-"),
-                "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("RAW_URI") or environ.get("PATH_INFO"),
-                "protocol": environ.get("SERVER_PROTOCOL"),
-                "status": status_code,
-                "bytes": getattr(resp, "sent", None),
-                "duration_ms": round(request_time.total_seconds() * 1000, 3),
-                "user_agent": environ.get("HTTP_USER_AGENT"),
-                "referer": environ.get("HTTP_REFERER"),
-                "pid": os.getpid(),
-            }
-            self.access_log.info(json.dumps(entry, ensure_ascii=False))
-        except Exception:
-            self.exception("could not write the access log line")
-
-
+# The app's and gunicorn's lines share one schema (wsgistack/logfmt.py, docs/observability.md).
 logger_class = JsonLogger
 accesslog = env_str("GUNICORN_ACCESSLOG", "-")  # GUNICORN_ACCESSLOG ("-" = stdout; gunicorn: off)
 errorlog = env_str("GUNICORN_ERRORLOG", "-")  # GUNICORN_ERRORLOG ("-" = stderr)
@@ -242,7 +160,36 @@ capture_output = False
 proc_name = env_str("GUNICORN_PROC_NAME", "wsgi-stack")  # GUNICORN_PROC_NAME, shown in `ps`
 
 
+# --- Metrics (wsgistack/gunicorn_hooks.py): prometheus_client's multiprocess files ------------
+# PROMETHEUS_MULTIPROC_DIR (default: a directory of this master's own in /dev/shm, removed at
+# exit): where workers write their values, on a RAM disk; emptied at every master start.
+# Exported through gunicorn's `env` setting so the app, imported afterwards, sees it.
+metrics_dir_is_ours = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or gunicorn_hooks.default_multiproc_dir()
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"]
+# METRICS_PORT (unset or 0 = off): the master serves /metrics there, on BIND's address. The
+# image's compose service sets 9100; nginx's public server never proxies to it.
+metrics_port = env_int("METRICS_PORT", 0)
+
+
+def on_starting(server: Any) -> None:
+    gunicorn_hooks.on_starting(server)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    gunicorn_hooks.post_fork(server, worker)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    gunicorn_hooks.child_exit(server, worker)
+
+
+def on_exit(server: Any) -> None:
+    gunicorn_hooks.on_exit(server, made_up=metrics_dir_is_ours)
+
+
 def when_ready(server: Any) -> None:
+    gunicorn_hooks.when_ready(server, metrics_port, bind[0].rpartition(":")[0].strip("[]"))
     server.log.info(
         "ready: workers=%s worker_class=%s threads=%s bind=%s python=%s",
         server.cfg.workers,

@@ -71,4 +71,5 @@ HOST_CA_BUNDLE="$HOST_CA_BUNDLE" python3 -m devtools.host_ca
 # --- 5. Stand-in base images, built from Debian packages with debootstrap ----------------------
 bash .ci/standins.sh
 bash .ci/native-postgres.sh || die "native PostgreSQL"
+bash .ci/standins-prometheus.sh  # promtool and the monitoring profile's stand-in images
 log "done"

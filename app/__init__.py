@@ -21,6 +21,7 @@ from app.logs import configure_logging
 from app.pages import pages
 from flasklite import Flask
 from flasklite.middleware import install_middleware
+from wsgistack import mount_observability
 
 
 def create_app(
@@ -49,5 +50,7 @@ def create_app(
     # Last, so the middleware wraps the finished app (request id and X-Served-By, then ProxyFix
     # outermost).
     install_middleware(app, served_by=app.config["INSTANCE_NAME"])
+    # Metrics (and traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set) outside all of it.
+    mount_observability(app)
     app.extensions["ready"] = True
     return app

@@ -1,4 +1,5 @@
-"""Logging for the service: one JSON object a line on stderr, each carrying the request id.
+"""Logging for the service: one JSON object a line on stderr, each carrying the request id
+(the schema shared with gunicorn's lines: wsgistack/logfmt.py).
 
 gunicorn writes its own access log; these are the app's lines (warnings, errors with their
 traceback, and what the views choose to say), so that `docker logs` shows both, machine-readable.
@@ -6,27 +7,12 @@ traceback, and what the views choose to say), so that `docker logs` shows both, 
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime
 
 from flasklite import Flask
 from flasklite.middleware import RequestIdLogFilter
-
-
-class JsonLineFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+from wsgistack.logfmt import JsonLineFormatter
 
 
 class CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -403,6 +403,9 @@ class NativeStack:
         if not system_mime.exists():
             raise StackError("/etc/nginx/mime.types is missing; install nginx-light")
         shutil.copy(system_mime, target / "mime.types")
+        # stub_status is for the compose monitoring profile; natively it would be one more
+        # listener on a fixed port, which parallel stacks on one machine cannot share.
+        (target / "conf.d" / "status.conf").unlink(missing_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
         self._render_entrypoint_files(tmp)
         render_native_edge(tmp, {**os.environ, **self.app_env}, find_nginx())

@@ -26,7 +26,8 @@ KUBERNETES_FORM = "conf.d/default.conf"
 # ConfigMap name -> the files (relative to nginx/) it holds, one mount each in the Deployment.
 CONFIG_MAPS: dict[str, tuple[str, ...]] = {
     "nginx-conf": ("nginx.conf", "entrypoint.sh"),
-    "nginx-site": (KUBERNETES_FORM,),
+    # status.conf: stub_status on the pod's loopback, for an exporter sidecar (docs/observability.md).
+    "nginx-site": (KUBERNETES_FORM, "conf.d/status.conf"),
     "nginx-snippets": ("snippets/*",),
     "nginx-errors": ("errors/*",),
 }

@@ -166,7 +166,7 @@ def test_access_log_line_is_json_with_request_id(
     assert entry["duration_ms"] == 12.5
     assert entry["bytes"] == 42
     error = json.loads(captured.err.strip())
-    assert error["level"] == "error" and error["message"] == "something broke"
+    assert error["level"] == "ERROR" and error["message"] == "something broke"
 
 
 def test_access_log_falls_back_to_the_request_header_id(
