@@ -75,10 +75,14 @@ RESERVED_ENV_PREFIXES = frozenset(
 # go with it: they test its generic behaviour, and an update copies both over.
 FRAMEWORK_DIR = "flasklite/"
 VERBATIM_PREFIXES = (FRAMEWORK_DIR, "tests/framework/")
-VERBATIM_FILES = frozenset({"LICENSE"})
+# copier's record of the template and the answers: `copier update` reads it as copier wrote it.
+ANSWERS_FILE = ".copier-answers.yml"
+VERBATIM_FILES = frozenset({"LICENSE", ANSWERS_FILE})
 # The template's own machinery: a copy is a service, not another template.
 TEMPLATE_ONLY_PREFIXES = ("tests/template/",)
-TEMPLATE_ONLY_FILES = frozenset({"devtools/new_service.py"})
+TEMPLATE_ONLY_FILES = frozenset(
+    {"devtools/new_service.py", "copier.yml", "{{ _copier_conf.answers_file }}.jinja"}
+)
 ORIGIN_FILE = ".template-origin"
 
 # Never copied, whatever git says (belt and braces for a .gitignore that misses something).
@@ -386,10 +390,14 @@ def find_collisions(texts: dict[str, str], renamer: Renamer) -> list[str]:
     return sorted(renamed & existing)
 
 
-def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
-    """Write the renamed copy of ``source`` into the empty directory ``stage``."""
+def copy_tree(
+    source: Path, stage: Path, names: Names, files: list[str] | None = None
+) -> CopyReport:
+    """Write the renamed copy of ``source`` (``files`` of it, or what git or a walk picks) into the
+    empty directory ``stage``."""
     report = CopyReport()
-    files, report.git = list_source_files(source)
+    if files is None:
+        files, report.git = list_source_files(source)
     # One read of every file up front: the copy is a snapshot, and the checks below see the same
     # bytes that get written. A file deleted meanwhile (an editor's temporary) is skipped.
     links: dict[str, str] = {}
@@ -460,10 +468,11 @@ def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
 
 
 def default_ruff(source: Path) -> Path | None:
-    """The template's own ruff (`make venv` installs it), else one on PATH."""
-    own = source / ".venv" / "bin" / "ruff"
-    if own.is_file():
-        return own
+    """The template's own ruff (`make venv` installs it), the one beside the Python running this
+    (copier's venv, for its tasks), else one on PATH."""
+    for own in (source / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"):
+        if own.is_file():
+            return own
     found = shutil.which("ruff")
     return Path(found) if found else None
 
@@ -567,6 +576,54 @@ def next_steps(dest_arg: str, names: Names) -> str:
     return "\n".join(("Next:", f"  cd {shlex.quote(dest_arg)}", f"  {commit}", "  make test"))
 
 
+def set_http_port(root: Path, port: int) -> None:
+    """The published HTTP port's default, in the two places that set it: .env.example and compose."""
+    edits = (
+        (".env.example", re.compile(r"^HTTP_PORT=\d+$", re.MULTILINE), f"HTTP_PORT={port}"),
+        ("docker-compose.yml", re.compile(r"\$\{HTTP_PORT:-\d+\}"), f"${{HTTP_PORT:-{port}}}"),
+    )
+    for rel, pattern, replacement in edits:
+        path = root / rel
+        if path.is_file():
+            path.write_text(pattern.sub(replacement, path.read_text("utf-8")), "utf-8")
+
+
+def rename_in_place(root: Path, names: Names, ruff: Path | None, http_port: int | None) -> CopyReport:
+    """Rename a fresh render of the template in ``root`` (what copier's task calls).
+
+    The renamed tree is built beside ``root`` by the same rules as a copy, then replaces the files
+    it came from; anything the rules leave out (.git, .venv, .env, certs) stays as it was.
+    """
+    # A walk, not git: copier renders into plain directories, and a parent checkout's ignore
+    # rules must not decide what a service holds.
+    originals = [rel for rel in walked_files(root) if not is_excluded(rel)]
+    stage = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+    try:
+        report = copy_tree(root, stage, names, originals)
+        renamed_python = [rel for rel in report.renamed_files if rel.endswith(".py")]
+        if problem := format_python(stage, renamed_python, ruff):
+            report.warnings.append(f"{problem}; run `make fmt` before `make lint`")
+        report.warnings.extend(long_lines(stage, renamed_python, report))
+        if http_port is not None:
+            set_http_port(stage, http_port)
+        for rel in originals:
+            (root / rel).unlink()
+        for path in sorted(stage.rglob("*")):
+            if path.is_symlink() or path.is_file():
+                target = root / path.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        # Directories emptied by a renamed path (conf.d/wsgi-stack -> conf.d/billing).
+        for rel in sorted({str(PurePosixPath(r).parent) for r in originals}, reverse=True):
+            folder = root / rel
+            while folder != root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return report
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="make new-service",
@@ -574,7 +631,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog=f"NAME must be {NAME_RULE_TEXT}.",
     )
     parser.add_argument("--name", required=True, help="the new service's name, e.g. billing")
-    parser.add_argument("--dest", required=True, help="a new or empty directory, e.g. ../billing")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dest", help="a new or empty directory, e.g. ../billing")
+    where.add_argument(
+        "--in-place",
+        type=Path,
+        metavar="DIR",
+        help="rename a fresh render of the template in DIR (copier's task does this)",
+    )
+    parser.add_argument("--http-port", type=int, help="default of HTTP_PORT (in place only)")
     parser.add_argument(
         "--source",
         type=Path,
@@ -592,6 +657,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     source = args.source.resolve()
+    if args.in_place is not None:
+        return main_in_place(args)
     try:
         names = check_name(args.name)
         dest = check_dest(source, args.dest)
@@ -615,6 +682,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}")
     print(next_steps(args.dest, names))
+    return 0
+
+
+def main_in_place(args: argparse.Namespace) -> int:
+    root = args.in_place.resolve()
+    try:
+        names = check_name(args.name)
+        if args.http_port is not None and not 1 <= args.http_port <= 65535:
+            raise UsageError(f"HTTP port {args.http_port} is not between 1 and 65535")
+        report = rename_in_place(root, names, args.ruff or default_ruff(root), args.http_port)
+    except UsageError as refusal:
+        print(f"new-service: {refusal}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"new-service: could not rename {root}: {error}", file=sys.stderr)
+        return 1
+    print(f"Renamed {TEMPLATE_KEBAB} -> {names.kebab} in {len(report.renamed_files)} files.")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     return 0
 
 
