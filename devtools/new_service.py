@@ -641,6 +641,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--http-port", type=int, help="default of HTTP_PORT (in place only)")
     parser.add_argument(
+        "--copier",
+        action="store_true",
+        help="copy with copier (the last commit, updatable with `copier update`) and git init DEST",
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         default=Path(__file__).resolve().parents[1],
@@ -662,6 +667,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         names = check_name(args.name)
         dest = check_dest(source, args.dest)
+        if args.copier:
+            return copy_with_copier(source, dest, names, args.dest)
         report = create_service(source, dest, names, args.ruff or default_ruff(source))
     except UsageError as refusal:
         print(f"new-service: {refusal}", file=sys.stderr)
@@ -682,6 +689,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}")
     print(next_steps(args.dest, names))
+    return 0
+
+
+def uncommitted(source: Path) -> bool:
+    status = subprocess.run(
+        ["git", "-C", str(source), "status", "--porcelain"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return bool(status.stdout.strip())
+
+
+def copy_with_copier(source: Path, dest: Path, names: Names, dest_arg: str) -> int:
+    """`copier copy` of the template's last commit (copier.yml's task renames it), then the
+    copy's first commit, which `copier update` needs to merge later template changes."""
+    found = Path(sys.executable).parent / "copier"
+    copier = str(found) if found.is_file() else shutil.which("copier")
+    if copier is None:
+        raise UsageError("copier is not installed: `make new-service` installs it into .venv")
+    if uncommitted(source):
+        print("new-service: note: copier copies the last commit; uncommitted changes stay behind")
+    command = [copier, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
+    command += ["--data", f"name={names.snake}", str(source), str(dest)]
+    if subprocess.run(command, check=False).returncode != 0:
+        print(f"new-service: copier failed; see above ({shlex.join(command)})", file=sys.stderr)
+        return 1
+    first_commit = (
+        ["git", "init", "--quiet", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "commit", "--quiet", "-m", f"Start {names.kebab} from the wsgi-stack template"],
+    )
+    for step in first_commit:
+        if subprocess.run(step, cwd=dest, check=False).returncode != 0:
+            print(f"new-service: `{shlex.join(step)}` failed in {dest}: commit by hand")
+            break
+    print(f"Created {names.kebab} in {dest} with copier; later: `copier update --trust` there.")
+    print("\n".join(("Next:", f"  cd {shlex.quote(dest_arg)}", "  make test")))
     return 0
 
 
