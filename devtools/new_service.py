@@ -468,11 +468,10 @@ def copy_tree(
 
 
 def default_ruff(source: Path) -> Path | None:
-    """The template's own ruff (`make venv` installs it), the one beside the Python running this
-    (copier's venv, for its tasks), else one on PATH."""
-    for own in (source / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"):
-        if own.is_file():
-            return own
+    """The template's own ruff (`make venv` installs it), else one on PATH."""
+    own = source / ".venv" / "bin" / "ruff"
+    if own.is_file():
+        return own
     found = shutil.which("ruff")
     return Path(found) if found else None
 
@@ -736,7 +735,10 @@ def main_in_place(args: argparse.Namespace) -> int:
         names = check_name(args.name)
         if args.http_port is not None and not 1 <= args.http_port <= 65535:
             raise UsageError(f"HTTP port {args.http_port} is not between 1 and 65535")
-        report = rename_in_place(root, names, args.ruff or default_ruff(root), args.http_port)
+        # copier runs its task with its own Python: the ruff of that venv comes first.
+        beside = Path(sys.executable).parent / "ruff"
+        ruff = args.ruff or (beside if beside.is_file() else default_ruff(root))
+        report = rename_in_place(root, names, ruff, args.http_port)
     except UsageError as refusal:
         print(f"new-service: {refusal}", file=sys.stderr)
         return 2
