@@ -587,7 +587,9 @@ def set_http_port(root: Path, port: int) -> None:
             path.write_text(pattern.sub(replacement, path.read_text("utf-8")), "utf-8")
 
 
-def rename_in_place(root: Path, names: Names, ruff: Path | None, http_port: int | None) -> CopyReport:
+def rename_in_place(
+    root: Path, names: Names, ruff: Path | None, http_port: int | None
+) -> CopyReport:
     """Rename a fresh render of the template in ``root`` (what copier's task calls).
 
     The renamed tree is built beside ``root`` by the same rules as a copy, then replaces the files

@@ -19,7 +19,9 @@ from tests.template.conftest import clone_template, copy_with_copier, git_env, r
 NAME = "billing_api"
 # A template change that uses the template's names, as most of its files do.
 TEMPLATE_CHANGE = "# Added later by wsgi-stack: APP_LATER_SETTING=1 tunes a later feature.\n"
-RENAMED_CHANGE = "# Added later by billing-api: BILLING_API_LATER_SETTING=1 tunes a later feature.\n"
+RENAMED_CHANGE = (
+    "# Added later by billing-api: BILLING_API_LATER_SETTING=1 tunes a later feature.\n"
+)
 LOCAL_VIEW = '\n\n# The service\'s own edit, kept across updates.\nLOCAL_MARK = "orders"\n'
 
 
@@ -67,8 +69,6 @@ def test_only_the_change_and_the_answers_differ_and_nothing_conflicts(
     updated: tuple[Path, str],
 ) -> None:
     service, new_commit = updated
-    changed = {
-        line[3:] for line in run_git(service, "status", "--porcelain").splitlines() if line
-    }
+    changed = {line[3:] for line in run_git(service, "status", "--porcelain").splitlines() if line}
     assert changed == {"gunicorn.conf.py", ANSWERS_FILE}
     assert f"_commit: {new_commit}" in (service / ANSWERS_FILE).read_text()

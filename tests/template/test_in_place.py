@@ -34,7 +34,9 @@ def test_in_place_renames_exactly_as_a_copy_does(
     tmp_path: Path, mini_template: Path, renamed: Path
 ) -> None:
     copied = tmp_path / "copied"
-    assert main(["--name", "billing_api", "--dest", str(copied), "--source", str(mini_template)]) == 0
+    assert (
+        main(["--name", "billing_api", "--dest", str(copied), "--source", str(mini_template)]) == 0
+    )
     in_place = tree(renamed)
     for rel, content in tree(copied).items():
         if rel != ORIGIN_FILE:

@@ -154,7 +154,10 @@ def test_every_third_party_module_the_shipped_packages_import_is_declared() -> N
     optional = PYPROJECT["project"]["optional-dependencies"].values()
     names = {
         canonicalize_name(Requirement(text).name)
-        for text in [*PYPROJECT["project"]["dependencies"], *(t for group in optional for t in group)]
+        for text in [
+            *PYPROJECT["project"]["dependencies"],
+            *(t for group in optional for t in group),
+        ]
     }
     undeclared = {}
     for module in sorted(third_party):

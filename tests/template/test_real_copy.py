@@ -45,7 +45,11 @@ def text_files(root: Path) -> dict[str, str]:
     found = {}
     for path in root.rglob("*"):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith((".venv/", ".git/")) or "/__pycache__/" in f"/{rel}" or not path.is_file():
+        if (
+            rel.startswith((".venv/", ".git/"))
+            or "/__pycache__/" in f"/{rel}"
+            or not path.is_file()
+        ):
             continue
         try:
             found[rel] = path.read_text(encoding="utf-8")
