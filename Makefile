@@ -128,7 +128,7 @@ k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only insid
 # copier (copier.yml) copies the last commit; its task formats the renamed files with the venv's
 # ruff, so the copy's `make lint` passes. The copy gets its first commit: `copier update` needs it.
 new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing
-	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)" --copier
+	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
 # new-service: template-only-end
 
 clean: ## Remove the venv, caches and run output

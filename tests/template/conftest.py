@@ -64,7 +64,7 @@ def clone_template(parent: Path) -> Path:
 def copy_with_copier(template: Path, dest: Path, name: str, env: dict[str, str]) -> str:
     """`make new-service`'s command, run against ``template``; its output."""
     done = subprocess.run(
-        [sys.executable, "-m", "devtools.new_service", "--copier", "--name", name,
+        [sys.executable, "-m", "devtools.new_service", "--name", name,
          "--dest", str(dest), "--source", str(template)],
         cwd=REPO,
         env=env,
