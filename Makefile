@@ -38,7 +38,7 @@ $(VENV)/.installed-%: pyproject.toml requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-venv: $(STAMP) ## Create .venv with the pinned runtime and every dev tool
+venv: $(STAMP) ## Create .venv from the hashed locks: the runtime and every dev tool
 
 dev: $(VENV)/.installed-runtime ## Dev server with reloader and debugger (PORT=5000, HOST=127.0.0.1)
 	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m app --port "$(PORT)" --host "$(or $(HOST),127.0.0.1)"
@@ -101,7 +101,7 @@ resilience: $(STAMP) ## Fault scenarios against the native stack, with a verdict
 
 # Strict: a dependency that could not be looked up fails the audit instead of passing silently;
 # devtools.audit then names the PyPI JSON endpoint that did not answer for it.
-audit: $(VENV)/.installed-audit ## pip-audit the pinned runtime dependencies (needs PyPI's JSON API)
+audit: $(VENV)/.installed-audit ## pip-audit the runtime lock, requirements.txt (needs PyPI's JSON API)
 	$(BIN)/python -m devtools.audit --requirement requirements.txt
 
 # Universal (one lock for every platform and Python >= 3.11), hashed, from pyproject.toml alone.
