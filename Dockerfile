@@ -4,7 +4,7 @@
 # PYTHON_IMAGE picks the base; CI passes a locally built stand-in (local/python:3.11-bookworm).
 ARG PYTHON_IMAGE=python:3.12-slim
 
-# --- builder: a virtualenv with the pinned runtime dependencies --------------------------------
+# --- builder: a virtualenv with the locked runtime, every hash checked ---------------------------
 FROM ${PYTHON_IMAGE} AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -22,7 +22,7 @@ RUN set -eu; \
         cat /etc/ssl/certs/ca-certificates.crt /tmp/certs/*.crt >/tmp/ca-bundle.pem; \
         export PIP_CERT=/tmp/ca-bundle.pem; \
     fi; \
-    /opt/venv/bin/pip install --no-cache-dir --requirement /tmp/requirements.txt
+    /opt/venv/bin/pip install --no-cache-dir --require-hashes --requirement /tmp/requirements.txt
 
 # --- final: the venv, the code, nothing else ----------------------------------------------------
 FROM ${PYTHON_IMAGE}

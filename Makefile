@@ -20,7 +20,8 @@ RUN_TIME   ?= 30s
 LOCUST_ARGS ?=
 
 .PHONY: help venv dev test test-fast test-swarm lint fmt build-certs standins up down logs \
-        stack stack-down bench bench-http load contract resilience audit swarm-up swarm-down \
+        stack stack-down bench bench-http load contract resilience audit lock dev-docker \
+        swarm-up swarm-down \
         k8s-sync clean
 # Every venv stamp is a real file that later runs rely on: never delete it as intermediate.
 .PRECIOUS: $(VENV)/.installed-%
@@ -28,12 +29,16 @@ LOCUST_ARGS ?=
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed-%: pyproject.toml requirements.txt
+# What is tested is what ships: every venv installs from a hashed lock (`make lock` writes both),
+# then this project itself without resolving anything again. `runtime` takes requirements.txt,
+# every other stamp the dev lock, which holds all the extras.
+$(VENV)/.installed-%: pyproject.toml requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip; }
-	$(BIN)/pip install --quiet -r requirements.txt -e '.$(if $(filter runtime,$*),,[$*])'
+	$(BIN)/pip install --quiet --require-hashes -r $(if $(filter runtime,$*),requirements.txt,requirements-dev.txt)
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-venv: $(STAMP) ## Create .venv with the pinned runtime and every dev tool
+venv: $(STAMP) ## Create .venv from the hashed locks: the runtime and every dev tool
 
 dev: $(VENV)/.installed-runtime ## Dev server with reloader and debugger (PORT=5000, HOST=127.0.0.1)
 	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m app --port "$(PORT)" --host "$(or $(HOST),127.0.0.1)"
@@ -98,8 +103,18 @@ resilience: $(STAMP) ## Fault scenarios against the native stack, with a verdict
 
 # Strict: a dependency that could not be looked up fails the audit instead of passing silently;
 # devtools.audit then names the PyPI JSON endpoint that did not answer for it.
-audit: $(VENV)/.installed-audit ## pip-audit the pinned runtime dependencies (needs PyPI's JSON API)
+audit: $(VENV)/.installed-audit ## pip-audit the runtime lock, requirements.txt (needs PyPI's JSON API)
 	$(BIN)/python -m devtools.audit --requirement requirements.txt
+
+# Universal (one lock for every platform and Python >= 3.11), hashed, from pyproject.toml alone.
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
+lock: $(VENV)/.installed-lock ## Re-resolve pyproject.toml into requirements.txt and requirements-dev.txt
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) $(LOCK_ARGS) -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_ARGS) -o requirements-dev.txt
+
+# The app behind the same nginx, reloading on every edit of app/ or flasklite/ (docs/development.md).
+dev-docker: build-certs ## Compose stack with the reloader: edits to app/ and flasklite/ are live
+	docker compose -f docker-compose.yml -f compose.dev.yaml up --build
 
 swarm-up: build-certs ## Deploy the stack on a single-node Docker Swarm
 	$(PYTHON) -m devtools.swarm up
@@ -112,9 +127,10 @@ k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only insid
 
 # new-service: template-only-start
 .PHONY: new-service
-# The linters' venv: the copy is formatted with ruff after renaming, so its `make lint` passes.
-new-service: $(VENV)/.installed-lint ## Copy this template: make new-service NAME=billing DEST=../billing
-	$(PYTHON) -m devtools.new_service --name "$(NAME)" --dest "$(DEST)" --ruff $(CURDIR)/$(BIN)/ruff
+# copier (copier.yml) copies the last commit; its task formats the renamed files with the venv's
+# ruff, so the copy's `make lint` passes. The copy gets its first commit: `copier update` needs it.
+new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing
+	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
 # new-service: template-only-end
 
 clean: ## Remove the venv, caches and run output

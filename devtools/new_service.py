@@ -1,10 +1,13 @@
-"""Start a new service from this template in one step.
+"""Start a new service from this template, and rename copier's renders of it.
 
     python3 -m devtools.new_service --name billing --dest ../billing   (make new-service ...)
+    python3 devtools/new_service.py --name billing --in-place .        (copier.yml's task)
 
-Copies the repository (what git would commit, or a conservative walk when the source is not a
-git checkout) without git history, venvs, caches, build or run output, ``.env`` or ``certs/``
-contents, then renames the template's names in every text file that uses them:
+``--dest`` checks NAME and DEST, runs ``copier copy`` of the template's last commit (copier.yml
+chooses the files and leaves out the template's own tooling) and gives the copy its first git
+commit, which ``copier update`` needs. ``--in-place`` is copier's task, run in every render (the
+first copy and both renders ``copier update`` compares): it renames the template's names in
+every text file that uses them:
 
 * ``wsgi-stack`` (compose project, image names, display name, page titles) -> ``billing``;
   a name with ``_`` becomes ``-`` here (``my_svc`` -> ``my-svc``), because Kubernetes object names
@@ -17,12 +20,12 @@ Text between the markers ``new-service: keep-start`` and ``new-service: keep-end
 comment) is not renamed: docs that explain the rename must keep the template's names. Lines from
 ``new-service: template-only-start`` to ``new-service: template-only-end`` are left out of the
 copy: the ``new-service`` target and what documents it, which a copy cannot run.
-Renaming changes line lengths, so the renamed Python files are then formatted with ruff (the
-template's ``.venv/bin/ruff``, or ``--ruff``), and the copy's ``make lint`` passes at once.
-``flasklite/**``, ``tests/framework/**`` and ``LICENSE`` are copied byte for byte: the
-framework must stay identical to the template's so later template fixes can be copied over, and
-the MIT notice must be kept.
-The template's own tooling (this script, ``tests/template/``) is not copied: a copy is a service.
+Renaming changes line lengths, so the renamed Python files are then formatted with ruff (the one
+beside the Python running this, else ``--ruff``), and the copy's ``make lint`` passes at once.
+``flasklite/**``, ``tests/framework/**``, ``LICENSE`` and copier's answers file are left byte for
+byte: the framework must stay identical to the template's, the MIT notice must be kept, and
+``copier update`` reads the answers as copier wrote them. Venvs, caches, ``.env`` and the like
+are left alone, should the rename run in a working tree.
 
 The NAME rule (see ``check_name``): 1-32 characters, lowercase ASCII letters and digits in words
 joined by single underscores, starting with a letter (``billing``, ``billing_api``, ``svc2``).
@@ -36,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import datetime as dt
 import keyword
 import os
 import re
@@ -75,11 +77,14 @@ RESERVED_ENV_PREFIXES = frozenset(
 # go with it: they test its generic behaviour, and an update copies both over.
 FRAMEWORK_DIR = "flasklite/"
 VERBATIM_PREFIXES = (FRAMEWORK_DIR, "tests/framework/")
-VERBATIM_FILES = frozenset({"LICENSE"})
+# copier's record of the template and the answers: `copier update` reads it as copier wrote it.
+ANSWERS_FILE = ".copier-answers.yml"
+VERBATIM_FILES = frozenset({"LICENSE", ANSWERS_FILE})
 # The template's own machinery: a copy is a service, not another template.
 TEMPLATE_ONLY_PREFIXES = ("tests/template/",)
-TEMPLATE_ONLY_FILES = frozenset({"devtools/new_service.py"})
-ORIGIN_FILE = ".template-origin"
+TEMPLATE_ONLY_FILES = frozenset(
+    {"devtools/new_service.py", "copier.yml", "{{ _copier_conf.answers_file }}.jinja"}
+)
 
 # Never copied, whatever git says (belt and braces for a .gitignore that misses something).
 EXCLUDED_DIR_NAMES = frozenset(
@@ -91,7 +96,7 @@ EXCLUDED_DIR_NAMES = frozenset(
 )  # fmt: skip
 EXCLUDED_TOP_DIRS = frozenset({"build", "dist"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
-EXCLUDED_FILE_NAMES = frozenset({".coverage", ".DS_Store", ORIGIN_FILE})
+EXCLUDED_FILE_NAMES = frozenset({".coverage", ".DS_Store"})
 KEPT_ENV_FILES = frozenset({".env.example"})
 KEPT_CERTS_FILES = frozenset({"README.md", ".gitkeep"})
 
@@ -139,7 +144,6 @@ class CopyReport:
     renamed_files: list[str] = field(default_factory=list)
     renamed_paths: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    git: bool = False
     line_length: int = 88  # where the copy's ruff reports E501
     # Renamed lines whose template line was already too long: not the rename's doing.
     long_before: set[str] = field(default_factory=set)
@@ -215,29 +219,6 @@ def is_verbatim(rel: str) -> bool:
     return rel in VERBATIM_FILES or rel.startswith(VERBATIM_PREFIXES)
 
 
-def git_files(source: Path) -> list[str] | None:
-    """Tracked plus untracked-but-not-ignored files, or None when ``source`` is not a checkout."""
-    try:
-        inside = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
-        listed = subprocess.run(
-            ["git", "-C", str(source), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard"],
-            capture_output=True,
-            check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    names = {entry.decode("utf-8", "surrogateescape") for entry in listed.stdout.split(b"\0")}
-    return sorted(name for name in names if name)
-
-
 def walked_files(source: Path) -> list[str]:
     """Every file under ``source``, pruning excluded directories and anything that is a venv."""
     found: list[str] = []
@@ -254,24 +235,6 @@ def walked_files(source: Path) -> list[str]:
         for name in files:
             found.append((here / name).relative_to(source).as_posix())
     return sorted(found)
-
-
-def list_source_files(source: Path) -> tuple[list[str], bool]:
-    """The relative paths to copy, and whether git chose them."""
-    listed = git_files(source)
-    from_git = listed is not None
-    candidates = listed if listed is not None else walked_files(source)
-    # A virtualenv may have any name (and a .gitignore may not know it); pyvenv.cfg marks one.
-    marker = "/pyvenv.cfg"
-    venvs = tuple(rel[: -len(marker) + 1] for rel in candidates if rel.endswith(marker))
-    chosen = []
-    for rel in candidates:
-        path = source / rel
-        # git lists tracked files deleted from the work tree, and submodules as directories.
-        if is_excluded(rel) or rel.startswith(venvs) or not (path.is_symlink() or path.is_file()):
-            continue
-        chosen.append(rel)
-    return chosen, from_git
 
 
 def decode_text(data: bytes) -> str | None:
@@ -386,10 +349,9 @@ def find_collisions(texts: dict[str, str], renamer: Renamer) -> list[str]:
     return sorted(renamed & existing)
 
 
-def copy_tree(source: Path, stage: Path, names: Names) -> CopyReport:
-    """Write the renamed copy of ``source`` into the empty directory ``stage``."""
+def copy_tree(source: Path, stage: Path, names: Names, files: Sequence[str]) -> CopyReport:
+    """Write the renamed copy of ``files`` of ``source`` into the empty directory ``stage``."""
     report = CopyReport()
-    files, report.git = list_source_files(source)
     # One read of every file up front: the copy is a snapshot, and the checks below see the same
     # bytes that get written. A file deleted meanwhile (an editor's temporary) is skipped.
     links: dict[str, str] = {}
@@ -495,76 +457,69 @@ def long_lines(root: Path, files: Sequence[str], report: CopyReport) -> list[str
     """Lines that renaming made too long and formatting could not wrap (strings, comments), so
     `make lint` would fail."""
     limit = report.line_length
+    # A template line that was too long already may come back from the formatter wrapped
+    # differently (split off, requoted): compared without spaces and quotes, it is still that line.
+    before = [squash(line) for line in report.long_before]
     return [
         f"{rel}:{number} is now longer than {limit} characters; rewrap it by hand"
         for rel in files
         for number, line in enumerate((root / rel).read_text(encoding="utf-8").splitlines(), 1)
-        if len(line) > limit and line not in report.long_before
+        if len(line) > limit and not any(squash(line) in old for old in before)
     ]
 
 
-def origin_text(source: Path, names: Names) -> str:
-    """Where the copy came from, so a later `git diff` against the template has a base."""
-    commit = "none (the template had no commit)"
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if head.returncode == 0:
-            commit = head.stdout.strip()
-            status = subprocess.run(
-                ["git", "-C", str(source), "status", "--porcelain"],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if status.stdout.strip():
-                commit += " plus uncommitted changes"
-    except OSError:
-        pass
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    return (
-        "# Written by `make new-service`: the template commit this service started from.\n"
-        "# Diff flasklite/ against the template at that commit to see what it fixed since.\n"
-        f"template_source = {str(source)!r}\n"
-        f"template_commit = {commit!r}\n"
-        f"created = {created!r}\n"
-        f"name = {names.snake!r}\n"
-        f"env_prefix = {names.env_prefix!r}\n"
+def squash(line: str) -> str:
+    return re.sub(r"""[\s'"]""", "", line)
+
+
+def set_http_port(root: Path, port: int) -> None:
+    """The published HTTP port's default, in the two places that set it: .env.example and compose."""
+    edits = (
+        (".env.example", re.compile(r"^HTTP_PORT=\d+$", re.MULTILINE), f"HTTP_PORT={port}"),
+        ("docker-compose.yml", re.compile(r"\$\{HTTP_PORT:-\d+\}"), f"${{HTTP_PORT:-{port}}}"),
     )
+    for rel, pattern, replacement in edits:
+        path = root / rel
+        if path.is_file():
+            path.write_text(pattern.sub(replacement, path.read_text("utf-8")), "utf-8")
 
 
-def create_service(source: Path, dest: Path, names: Names, ruff: Path | None = None) -> CopyReport:
-    """Copy into a staging directory beside DEST, format what renaming reflowed, then move it
-    into place in one rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+def rename_in_place(
+    root: Path, names: Names, ruff: Path | None, http_port: int | None
+) -> CopyReport:
+    """Rename a fresh render of the template in ``root`` (what copier's task calls).
+
+    The renamed tree is built beside ``root`` by the same rules as a copy, then replaces the files
+    it came from; anything the rules leave out (.git, .venv, .env, certs) stays as it was.
+    """
+    # A walk, not git: copier renders into plain directories, and a parent checkout's ignore
+    # rules must not decide what a service holds.
+    originals = [rel for rel in walked_files(root) if not is_excluded(rel)]
+    stage = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
     try:
-        report = copy_tree(source, stage, names)
+        report = copy_tree(root, stage, names, originals)
         renamed_python = [rel for rel in report.renamed_files if rel.endswith(".py")]
         if problem := format_python(stage, renamed_python, ruff):
-            report.warnings.append(f"{problem}; run `make fmt` in the copy before `make lint`")
+            report.warnings.append(f"{problem}; run `make fmt` before `make lint`")
         report.warnings.extend(long_lines(stage, renamed_python, report))
-        (stage / ORIGIN_FILE).write_text(origin_text(source, names), encoding="utf-8")
-        # mkdtemp makes it 0700; give it the mode a plain mkdir would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        stage.chmod(0o777 & ~umask)
-        if dest.is_dir():
-            dest.rmdir()  # checked empty; an empty directory is what the user asked us to fill
-        os.replace(stage, dest)
-    except BaseException:
+        if http_port is not None:
+            set_http_port(stage, http_port)
+        for rel in originals:
+            (root / rel).unlink(missing_ok=True)
+        for path in sorted(stage.rglob("*")):
+            if path.is_symlink() or path.is_file():
+                target = root / path.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        # Directories emptied by a renamed path (conf.d/wsgi-stack -> conf.d/billing).
+        for rel in sorted({str(PurePosixPath(r).parent) for r in originals}, reverse=True):
+            folder = root / rel
+            while folder != root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+    finally:
         shutil.rmtree(stage, ignore_errors=True)
-        raise
     return report
-
-
-def next_steps(dest_arg: str, names: Names) -> str:
-    commit = f'git init -b main && git add -A && git commit -m "Start {names.kebab}"'
-    return "\n".join(("Next:", f"  cd {shlex.quote(dest_arg)}", f"  {commit}", "  make test"))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -574,7 +529,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog=f"NAME must be {NAME_RULE_TEXT}.",
     )
     parser.add_argument("--name", required=True, help="the new service's name, e.g. billing")
-    parser.add_argument("--dest", required=True, help="a new or empty directory, e.g. ../billing")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--dest", help="a new or empty directory: copier copies the last commit there, git init"
+    )
+    where.add_argument(
+        "--in-place",
+        type=Path,
+        metavar="DIR",
+        help="rename a fresh render of the template in DIR (copier's task does this)",
+    )
+    parser.add_argument("--http-port", type=int, help="default of HTTP_PORT (in place only)")
     parser.add_argument(
         "--source",
         type=Path,
@@ -592,29 +557,74 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     source = args.source.resolve()
+    if args.in_place is not None:
+        return main_in_place(args)
     try:
         names = check_name(args.name)
         dest = check_dest(source, args.dest)
-        report = create_service(source, dest, names, args.ruff or default_ruff(source))
+        return copy_with_copier(source, dest, names, args.dest)
+    except UsageError as refusal:
+        print(f"new-service: {refusal}", file=sys.stderr)
+        return 2
+
+
+def uncommitted(source: Path) -> bool:
+    status = subprocess.run(
+        ["git", "-C", str(source), "status", "--porcelain"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return bool(status.stdout.strip())
+
+
+def copy_with_copier(source: Path, dest: Path, names: Names, dest_arg: str) -> int:
+    """`copier copy` of the template's last commit (copier.yml's task renames it), then the
+    copy's first commit, which `copier update` needs to merge later template changes."""
+    found = Path(sys.executable).parent / "copier"
+    copier = str(found) if found.is_file() else shutil.which("copier")
+    if copier is None:
+        raise UsageError("copier is not installed: `make new-service` installs it into .venv")
+    if uncommitted(source):
+        print("new-service: note: copier copies the last commit; uncommitted changes stay behind")
+    command = [copier, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
+    command += ["--data", f"name={names.snake}", str(source), str(dest)]
+    if subprocess.run(command, check=False).returncode != 0:
+        print(f"new-service: copier failed; see above ({shlex.join(command)})", file=sys.stderr)
+        return 1
+    first_commit = (
+        ["git", "init", "--quiet", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "commit", "--quiet", "-m", f"Start {names.kebab} from the wsgi-stack template"],
+    )
+    for step in first_commit:
+        if subprocess.run(step, cwd=dest, check=False).returncode != 0:
+            print(f"new-service: `{shlex.join(step)}` failed in {dest}: commit by hand")
+            break
+    print(f"Created {names.kebab} in {dest} with copier; later: `copier update --trust` there.")
+    print("\n".join(("Next:", f"  cd {shlex.quote(dest_arg)}", "  make test")))
+    return 0
+
+
+def main_in_place(args: argparse.Namespace) -> int:
+    root = args.in_place.resolve()
+    try:
+        names = check_name(args.name)
+        if args.http_port is not None and not 1 <= args.http_port <= 65535:
+            raise UsageError(f"HTTP port {args.http_port} is not between 1 and 65535")
+        # copier runs its task with its own Python: the ruff of that venv comes first.
+        beside = Path(sys.executable).parent / "ruff"
+        ruff = args.ruff or (beside if beside.is_file() else default_ruff(root))
+        report = rename_in_place(root, names, ruff, args.http_port)
     except UsageError as refusal:
         print(f"new-service: {refusal}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"new-service: could not create {args.dest}: {error}", file=sys.stderr)
+        print(f"new-service: could not rename {root}: {error}", file=sys.stderr)
         return 1
-
-    how = "git ls-files" if report.git else "a directory walk (no git checkout)"
-    print(f"Created {names.kebab} in {dest} ({report.files} files, chosen by {how}).")
-    print(
-        f"Renamed {TEMPLATE_KEBAB} -> {names.kebab}, {TEMPLATE_SNAKE} -> {names.snake}, "
-        f"{TEMPLATE_ENV_PREFIX}* -> {names.env_prefix}* in {len(report.renamed_files)} files; "
-        "flasklite/, tests/framework/ and LICENSE copied unchanged."
-    )
-    for old, new in report.renamed_paths:
-        print(f"  moved {old} -> {new}")
+    print(f"Renamed {TEMPLATE_KEBAB} -> {names.kebab} in {len(report.renamed_files)} files.")
     for warning in report.warnings:
         print(f"warning: {warning}")
-    print(next_steps(args.dest, names))
     return 0
 
 

@@ -42,11 +42,12 @@ def test_make_load_leaves_the_default_host_to_the_compose_port() -> None:
     assert "--host http://127.0.0.1:9999" in with_host
 
 
-def test_make_dev_installs_the_runtime_alone_and_lint_only_the_linters() -> None:
+def test_make_dev_installs_the_runtime_lock_alone_and_lint_the_dev_lock() -> None:
     # -B: show the install step even where this checkout's venv already has it.
     dev = make("-n", "-B", "dev")
-    assert "-r requirements.txt -e '.'" in dev
-    assert "-e '.[" not in dev
+    assert "--require-hashes -r requirements.txt" in dev
+    assert "requirements-dev.txt" not in dev
+    assert "--no-deps -e ." in dev
     lint = make("-n", "-B", "lint")
-    assert "-e '.[lint]'" in lint
-    assert "-e '.[dev]'" not in lint
+    assert "--require-hashes -r requirements-dev.txt" in lint
+    assert "--no-deps -e ." in lint

@@ -1,18 +1,17 @@
-"""What a copy holds and how it is renamed, on the miniature template (fast, no venv)."""
+"""How copier's render is renamed (``--in-place``), on the miniature template (fast, no venv)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from devtools import new_service
 from devtools.new_service import KEPT_REGION, main
-from tests.template.mini import COPIED
 
 
 def files_under(root: Path) -> set[str]:
@@ -21,8 +20,10 @@ def files_under(root: Path) -> set[str]:
     }
 
 
-def create(source: Path, dest: Path, name: str = "billing_api") -> str:
-    status = main(["--name", name, "--dest", str(dest), "--source", str(source)])
+def create(source: Path, dest: Path, name: str = "billing_api", *options: str) -> str:
+    """What copier's first copy does: the files land in ``dest``, then the task renames them."""
+    shutil.copytree(source, dest, symlinks=True)
+    status = main(["--name", name, "--in-place", str(dest), *options])
     assert status == 0
     return dest.as_posix()
 
@@ -38,38 +39,6 @@ def copy(
 
 def renamed_path(rel: str) -> str:
     return rel.replace("wsgi-stack", "billing-api")
-
-
-def test_copy_without_git_holds_the_sources_but_no_output_caches_venvs_or_secrets(
-    copy: tuple[Path, str],
-) -> None:
-    dest, _ = copy
-    expected = {renamed_path(rel) for rel in COPIED} | {"nginx/site.conf", ".template-origin"}
-    assert files_under(dest) == expected
-
-
-def test_copy_from_git_takes_tracked_and_untracked_files_but_not_ignored_ones(
-    tmp_path: Path, mini_template: Path, git: Callable[..., str]
-) -> None:
-    git(mini_template, "init", "-q")
-    (mini_template / ".gitignore").write_text("*.log\nscratch/\n")
-    (mini_template / "debug.log").write_text("noise\n")
-    (mini_template / "scratch").mkdir()
-    (mini_template / "scratch" / "notes.md").write_text("wip\n")
-    (mini_template / "app" / "views.py").write_text("VIEWS = 1\n")  # untracked, not ignored
-    git(mini_template, "add", "docker-compose.yml", "app/config.py")
-    (mini_template / "app" / "config.py").unlink()  # tracked but deleted: nothing to copy
-    dest = tmp_path / "billing"
-    create(mini_template, dest, name="billing")
-    copied = files_under(dest)
-    assert "app/views.py" in copied
-    assert "docker-compose.yml" in copied
-    assert ".gitignore" in copied
-    assert not {"debug.log", "scratch/notes.md", "app/config.py"} & copied
-    assert not any(rel.startswith(".git/") for rel in copied)
-    # The hard exclusions apply even when the .gitignore forgets them.
-    assert not {".env", ".env.local", "certs/server.key", "bench/results/run.json"} & copied
-    assert not any(rel.startswith((".venv/", "myenv/", "build/", "devtools/")) for rel in copied)
 
 
 def test_compose_project_image_and_display_name_are_renamed(copy: tuple[Path, str]) -> None:
@@ -161,19 +130,10 @@ def test_nothing_outside_the_framework_and_license_still_names_the_template(
         "LICENSE",
         "app/static/logo.bin",
     }
-    for rel in files_under(dest) - verbatim:
+    # What copier's _exclude keeps out of a render never reaches the rename.
+    for rel in {rel for rel in files_under(dest) - verbatim if not new_service.is_excluded(rel)}:
         text = KEPT_REGION.sub("", (dest / rel).read_text())
         assert "wsgi-stack" not in text and "wsgi_stack" not in text, rel
-
-
-def test_output_ends_with_the_three_next_commands(copy: tuple[Path, str]) -> None:
-    dest, out = copy
-    assert out.splitlines()[-4:] == [
-        "Next:",
-        f"  cd {dest}",
-        '  git init -b main && git add -A && git commit -m "Start billing-api"',
-        "  make test",
-    ]
 
 
 def test_renaming_that_overflows_ruff_line_length_is_reported(
@@ -188,13 +148,6 @@ def test_renaming_that_overflows_ruff_line_length_is_reported(
     out = capsys.readouterr().out
     assert "warning: app/long.py:1 is now longer than 60" in out
     assert "app/long.py:2" not in out
-
-
-def test_origin_file_records_the_new_names(copy: tuple[Path, str]) -> None:
-    dest, _ = copy
-    origin = (dest / ".template-origin").read_text()
-    assert "name = 'billing_api'" in origin
-    assert "env_prefix = 'BILLING_API_'" in origin
 
 
 def test_spellings_the_rename_does_not_know_are_reported(
@@ -212,11 +165,9 @@ def test_file_deleted_between_listing_and_copying_is_skipped_with_a_warning(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # The template is edited while it is copied: an editor's temporary file can come and go.
-    listed, from_git = new_service.list_source_files(mini_template)
-    monkeypatch.setattr(
-        new_service, "list_source_files", lambda source: ([*listed, "app/.gone.tmp"], from_git)
-    )
+    # The tree changes while it is renamed: an editor's temporary file can come and go.
+    listed = new_service.walked_files(mini_template)
+    monkeypatch.setattr(new_service, "walked_files", lambda root: [*listed, "app/.gone.tmp"])
     create(mini_template, tmp_path / "out")
     assert "warning: app/.gone.tmp disappeared while copying; not copied" in capsys.readouterr().out
     assert (tmp_path / "out" / "docker-compose.yml").is_file()
@@ -258,9 +209,7 @@ def test_renamed_python_files_are_formatted_with_the_given_ruff(
     (mini_template / "app" / "calls.py").write_text(source)
     ruff = Path(sys.prefix) / "bin" / "ruff"
     dest = tmp_path / "out"
-    args = ["--name", "a_rather_long_name", "--dest", str(dest), "--source", str(mini_template)]
-    status = main([*args, "--ruff", str(ruff)])
-    assert status == 0
+    create(mini_template, dest, "a_rather_long_name", "--ruff", str(ruff))
     formatted = (dest / "app" / "calls.py").read_text()
     assert formatted.count("\n") > source.count("\n"), formatted
     check = subprocess.run(

@@ -1,5 +1,6 @@
-"""The real repository copied as a new service: its own `make lint` and `make test-fast` pass at
-once, offer no template-only target, and catch a view that raises.
+"""The real repository copied as a new service by `make new-service`'s command (copier, from a
+clone of this checkout's last commit): its own `make lint` and `make test-fast` pass at once, it
+offers no template-only target, and its tests catch a view that raises.
 
 Slow: the copy builds its own venv from scratch (minutes), which is the point: it proves the copy
 needs nothing from the template's checkout. `make test-fast` keeps the copy's run bounded; the
@@ -16,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from devtools.new_service import KEPT_REGION
+from devtools.new_service import ANSWERS_FILE, KEPT_REGION
+from tests.template.conftest import clone_template, copy_with_copier, git_env, run_git
 
 REPO = Path(__file__).resolve().parents[2]
 NAME, KEBAB, PREFIX = "billing_api", "billing-api", "BILLING_API_"
 # Where the template's names may legitimately stay: the untouched framework, the MIT notice, and
-# the record of where the copy came from.
-MAY_NAME_THE_TEMPLATE = ("flasklite/", "tests/framework/", "LICENSE", ".template-origin")
+# copier's record of where the copy came from.
+MAY_NAME_THE_TEMPLATE = ("flasklite/", "tests/framework/", "LICENSE", ANSWERS_FILE)
 OLD_ENV_TOKEN = re.compile(r"(?<![A-Za-z0-9_])APP_[A-Z0-9_]*")
 
 
@@ -31,7 +33,7 @@ def clean_env() -> dict[str, str]:
     leaks = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "MAKEFLAGS", "MFLAGS")
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in git_env().items()
         if key not in leaks and not key.startswith(("APP_", PREFIX, "PYTEST_", "MAKE"))
     }
     venv_bin = str(Path(sys.prefix) / "bin")
@@ -43,7 +45,11 @@ def text_files(root: Path) -> dict[str, str]:
     found = {}
     for path in root.rglob("*"):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith(".venv/") or "/__pycache__/" in f"/{rel}" or not path.is_file():
+        if (
+            rel.startswith((".venv/", ".git/"))
+            or "/__pycache__/" in f"/{rel}"
+            or not path.is_file()
+        ):
             continue
         try:
             found[rel] = path.read_text(encoding="utf-8")
@@ -54,19 +60,10 @@ def text_files(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    template = clone_template(tmp_path_factory.mktemp("template"))
     dest = tmp_path_factory.mktemp("services") / NAME
-    # -S: no site-packages, so the script must get by on the standard library, as it does when it
-    # runs before any venv exists.
-    done = subprocess.run(
-        [sys.executable, "-S", "-m", "devtools.new_service", "--name", NAME, "--dest", str(dest)],
-        cwd=REPO,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"cd {dest}" in done.stdout
+    out = copy_with_copier(template, dest, NAME, clean_env())
+    assert f"cd {dest}" in out
     return dest
 
 
@@ -96,19 +93,27 @@ def test_copy_names_the_new_service_where_the_template_named_itself(service: Pat
 
 
 @pytest.mark.slow
-def test_copy_leaves_out_history_output_and_the_template_tooling(service: Path) -> None:
+def test_copy_leaves_out_output_and_the_template_tooling_and_starts_its_own_history(
+    service: Path,
+) -> None:
     present = {p.relative_to(service).as_posix() for p in service.rglob("*")}
     for absent in (
-        ".git",
         ".venv",
         ".run",
         "bench/results",
         "devtools/new_service.py",
         "tests/template",
+        "copier.yml",
         ".env",
+        ".template-origin",
     ):
         assert absent not in present, absent
     assert not any("__pycache__" in rel or rel.endswith(".egg-info") for rel in present)
+    # One commit of its own, holding everything: `copier update` needs a clean checkout.
+    assert len(run_git(service, "log", "--format=%H").split()) == 1
+    assert run_git(service, "status", "--porcelain") == ""
+    answers = (service / ANSWERS_FILE).read_text()
+    assert f"name: {NAME}" in answers and "_commit:" in answers
 
 
 def make(service: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

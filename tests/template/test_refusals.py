@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.new_service import main
+from devtools.new_service import check_dest, main
 
 
 def run(source: Path, dest: str | Path, name: str = "billing") -> int:
@@ -78,33 +78,31 @@ def test_missing_dest_from_make_is_refused(
     assert "DEST is required" in capsys.readouterr().err
 
 
-def test_existing_empty_dest_is_filled(tmp_path: Path, mini_template: Path) -> None:
-    dest = tmp_path / "billing"
-    dest.mkdir()
-    assert run(mini_template, dest) == 0
-    assert (dest / "docker-compose.yml").is_file()
+@pytest.mark.parametrize("where", ["empty", "services/team/billing"])
+def test_an_empty_or_new_dest_is_accepted(tmp_path: Path, mini_template: Path, where: str) -> None:
+    dest = tmp_path / where
+    if where == "empty":
+        dest.mkdir()
+    # copier fills it, creating missing parents.
+    assert check_dest(mini_template, str(dest)) == dest
 
 
-def test_missing_parent_directories_of_dest_are_created(
-    tmp_path: Path, mini_template: Path
-) -> None:
-    dest = tmp_path / "services" / "team" / "billing"
-    assert run(mini_template, dest) == 0
-    assert (dest / "docker-compose.yml").is_file()
-    # The staging directory beside DEST was moved into place, not left behind.
-    assert [p.name for p in dest.parent.iterdir()] == ["billing"]
+def rename(root: Path, name: str) -> int:
+    return main(["--name", name, "--in-place", str(root)])
 
 
 def test_name_that_renames_a_setting_onto_an_existing_variable_is_refused(
     tmp_path: Path, mini_template: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # APP_IMAGE would become BASE_IMAGE, which the tree already uses for something else.
-    (mini_template / "Dockerfile").write_text("ARG BASE_IMAGE=python:3.11\nFROM ${BASE_IMAGE}\n")
-    dest = tmp_path / "base"
-    assert run(mini_template, dest, name="base") == 2
+    dockerfile = mini_template / "Dockerfile"
+    dockerfile.write_text("ARG BASE_IMAGE=python:3.11\nFROM ${BASE_IMAGE}\n")
+    before = (mini_template / "docker-compose.yml").read_text()
+    assert rename(mini_template, "base") == 2
     assert "BASE_IMAGE" in capsys.readouterr().err
-    assert not dest.exists()
-    assert not any(p.name.startswith(".base.") for p in tmp_path.iterdir())
+    # Nothing renamed, no staging directory left beside the tree.
+    assert (mini_template / "docker-compose.yml").read_text() == before
+    assert [p.name for p in mini_template.parent.iterdir()] == ["template"]
 
 
 def test_names_inside_kept_regions_do_not_count_as_collisions(
@@ -116,6 +114,5 @@ def test_names_inside_kept_regions_do_not_count_as_collisions(
         "<!-- new-service: keep-start -->\nAPP_IMAGE becomes BASE_IMAGE\n"
         "<!-- new-service: keep-end -->\n"
     )
-    dest = tmp_path / "base"
-    assert run(mini_template, dest, name="base") == 0
-    assert "APP_IMAGE becomes BASE_IMAGE" in (dest / "NOTES.md").read_text()
+    assert rename(mini_template, "base") == 0
+    assert "APP_IMAGE becomes BASE_IMAGE" in (mini_template / "NOTES.md").read_text()
