@@ -100,17 +100,18 @@ def create_jinja_environment(app: AppBase) -> Environment:
     return env
 
 
+def _announce(signal: Any, app: AppBase, template: Template, context: dict[str, Any]) -> None:
+    """Send a template signal, only when someone listens (building the call costs otherwise)."""
+    if signal.receivers:
+        about = {"template": template, "context": context}
+        signal.send(app, _async_wrapper=app.ensure_sync, **about)
+
+
 def _render(app: AppBase, template: Template, context: dict[str, Any]) -> str:
     app.update_template_context(context)
-    if before_render_template.receivers:
-        before_render_template.send(
-            app, _async_wrapper=app.ensure_sync, template=template, context=context
-        )
+    _announce(before_render_template, app, template, context)
     rendered = template.render(context)
-    if template_rendered.receivers:
-        template_rendered.send(
-            app, _async_wrapper=app.ensure_sync, template=template, context=context
-        )
+    _announce(template_rendered, app, template, context)
     return rendered
 
 
@@ -135,5 +136,4 @@ def render_template(
 def render_template_string(source: str, **context: Any) -> str:
     """Render a template from a string (always autoescaped)."""
     app = _current_app()
-    template = app.jinja_env.from_string(source)
-    return _render(app, template, context)
+    return _render(app, app.jinja_env.from_string(source), context)
