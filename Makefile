@@ -19,7 +19,7 @@ SPAWN_RATE ?= 5
 RUN_TIME   ?= 30s
 LOCUST_ARGS ?=
 
-.PHONY: help venv dev test test-fast test-swarm lint fmt build-certs standins up down logs \
+.PHONY: help venv dev test coverage test-fast test-swarm lint fmt build-certs standins up down logs \
         stack stack-down bench bench-http load contract resilience audit lock dev-docker \
         swarm-up swarm-down \
         k8s-sync clean
@@ -45,6 +45,12 @@ dev: $(VENV)/.installed-runtime ## Dev server with reloader and debugger (PORT=5
 
 test: $(STAMP) ## Run the whole test suite (Swarm tests: make test-swarm)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The hosted CI's test job: the whole suite, failing when line coverage of the shipped packages
+# drops under the floor.
+COVERAGE_FLOOR ?= 80
+coverage: $(STAMP) ## make test with coverage of app/, flasklite/ and wsgistack/ (COVERAGE_FLOOR=80)
+	$(BIN)/pytest --cov=app --cov=flasklite --cov=wsgistack --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Framework, service, route smoke and template checks, no servers (< 1 min)
 	$(BIN)/pytest -q -m "not slow and not docker and not nginx and not swarm" \
