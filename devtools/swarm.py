@@ -147,8 +147,8 @@ def swarm_file(config: Mapping[str, Any]) -> dict[str, Any]:
             del service[key]  # `command: null` and friends: the schema wants them absent
         if isinstance(service.get("depends_on"), Mapping):
             # A stack starts every service at once and has no start-up conditions; keep the
-            # names (documentation only). nginx copes: it resolves `app` per request and
-            # answers 502/503 with a JSON page until the app is ready.
+            # names (documentation only). nginx copes: its entrypoint follows the replicas as
+            # they appear and answers 502/503 with a JSON page until the app is ready.
             service["depends_on"] = sorted(service["depends_on"])
         if "ports" in service:
             service["ports"] = _swarm_ports(service["ports"])
