@@ -21,10 +21,18 @@ RUN_DIR="${NGINX_RUN_DIR:-/tmp/nginx}"
 UPSTREAM_CONF="$RUN_DIR/upstream.conf"
 CAPACITY_CONF="$RUN_DIR/app-capacity.conf"
 
+# One JSON line on stderr, in the schema of the app's and gunicorn's lines (docs/observability.md),
+# so `docker compose logs` stays machine-readable from the first line.
+log_line() { # level message
+    message=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
+    printf '{"time":"%s","level":"%s","logger":"nginx.entrypoint","message":"%s","pid":%s}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$1" "$message" "$$" >&2
+}
+
 whole_number() { # name value
     case "$2" in
         '' | *[!0-9]*)
-            echo "entrypoint: $1 must be a whole number, got '$2'" >&2
+            log_line ERROR "$1 must be a whole number, got '$2'"
             exit 64
             ;;
     esac
@@ -140,8 +148,9 @@ watch_replicas() { # mode last-addresses
         [ -n "$now" ] || [ "$mode" = list ] || continue
         [ "$mode" = list ] && render_list_upstream "$now"
         render_capacity "$(count_lines "$now")"
-        echo "entrypoint: app replicas now: $(echo "$now" | tr '\n' ' ')- reloading nginx" >&2
-        nginx -s reload || echo "entrypoint: nginx -s reload failed" >&2
+        log_line INFO "app replicas now: $(echo "$now" | tr '\n' ' ')- reloading nginx"
+        # nginx -s prints a notice of its own on success: kept out of the JSON log stream.
+        reloaded=$(nginx -s reload 2>&1) || log_line ERROR "nginx -s reload failed: $reloaded"
         last=$now
     done
 }
@@ -166,12 +175,12 @@ case "$mode" in
     resolve) render_resolve_upstream ;;
     list) render_list_upstream "$addresses" ;;
     *)
-        echo "entrypoint: NGINX_UPSTREAM_MODE must be auto, resolve or list, got '$mode'" >&2
+        log_line ERROR "NGINX_UPSTREAM_MODE must be auto, resolve or list, got '$mode'"
         exit 64
         ;;
 esac
 render_capacity "$(count_lines "$addresses")"
-echo "entrypoint: upstream mode $mode, app replicas: $(echo "$addresses" | tr '\n' ' ')" >&2
+log_line INFO "upstream mode $mode, app replicas: $(echo "$addresses" | tr '\n' ' ')"
 
 
 # Only for arguments that start nginx: `docker compose run nginx nginx -t` needs no watcher.

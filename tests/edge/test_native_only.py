@@ -87,6 +87,8 @@ def test_make_stack_serves_https_with_the_edge_settings(
         "TLS_MODE": "files",
         "TLS_CERT_FILE": str(edge_certs.cert),
         "TLS_KEY_FILE": str(edge_certs.key),
+        # SQLite: PostgreSQL (make stack's default database) is not what this test is about.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
     }
     cli = [sys.executable, "-m", "devtools.native_stack"]
     run_dir = ["--run-dir", str(tmp_path / "stack")]

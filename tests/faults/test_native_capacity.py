@@ -37,7 +37,9 @@ def test_make_stack_supervisor_restarts_a_killed_master(tmp_path: Path) -> None:
     """`make stack` (python -m devtools.native_stack up): the background supervisor starts a new
     master after a SIGKILL, and `down` stops everything it started."""
     require_executable("nginx")
-    env = {**os.environ, "STACK_PORT": str(free_port())}
+    # SQLite: PostgreSQL (make stack's default database) is not what this test is about.
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    env = {**os.environ, "STACK_PORT": str(free_port()), "DATABASE_URL": database}
     cli = [sys.executable, "-m", "devtools.native_stack"]
     run_dir = ["--run-dir", str(tmp_path)]
     up = subprocess.run(

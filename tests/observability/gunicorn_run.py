@@ -15,6 +15,7 @@ from types import TracebackType
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from devtools.dev_secret import with_dev_secret_key
 from devtools.native_stack import HOST, free_port, http_status, stop_pid
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +37,11 @@ class Gunicorn:
             "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
             "WEB_CONCURRENCY": "2",
             "GUNICORN_MAX_REQUESTS": "0",
+            # A database of this run's own (not the checkout's instance/app.db).
+            "DATABASE_URL": f"sqlite:///{run_dir / 'app.db'}",
             **(env or {}),
         }
+        with_dev_secret_key(self.env)  # app.wsgi refuses to start without a SECRET_KEY
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property

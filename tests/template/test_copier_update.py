@@ -49,7 +49,8 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         timeout=600,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    return service, run_git(template, "rev-parse", "--short", "HEAD").strip()
+    # copier names the version as `git describe --tags --always` does (a tag when there is one).
+    return service, run_git(template, "describe", "--tags", "--always").strip()
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from devtools.native_stack import HOST, http_status
 REPO = Path(__file__).resolve().parents[2]
 DEV_FILE = "compose.dev.yaml"
 STACK_FILES = ("docker-compose.yml", DEV_FILE, "gunicorn.conf.py", "Dockerfile", ".dockerignore")
-STACK_DIRS = ("app", "flasklite", "nginx")
+STACK_DIRS = ("app", "flasklite", "wsgistack", "nginx", "deploy")
 PROBE = "/dev-loop-probe"
 ANSWER = "served fresh from the host"
 NEW_VIEW = f'''
