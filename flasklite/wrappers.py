@@ -63,6 +63,40 @@ class Request(WerkzeugRequest):
     json_module = BoundedJSON  # type: ignore[assignment]  # duck-types the json module
     #: Set to override ``MAX_CONTENT_LENGTH`` for this request.
     body_limit: int | None = None
+    #: True until werkzeug's constructor has run (see ``__init__``).
+    construction_deferred = False
+
+    def __init__(
+        self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        # werkzeug's constructor decodes the path, the server address and the query string;
+        # a view that only reads the body (``get_json``) or the environ needs none of it, so it
+        # runs when an attribute it sets is first read (``__getattr__``).
+        self.environ = environ
+        self.shallow = shallow
+        self.construction_deferred = True
+        self.populates_environ = populate_request
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name the object does not have.
+            if not self.construction_deferred or name not in _SET_BY_REQUEST_CONSTRUCTOR:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self.finish_construction()
+            return getattr(self, name)
+
+    def finish_construction(self) -> None:
+        """Run werkzeug's deferred constructor; attributes set on the request since are kept,
+        as if the constructor had run first."""
+        if not self.construction_deferred:
+            return
+        self.construction_deferred = False
+        kept = dict(vars(self))
+        WerkzeugRequest.__init__(self, self.environ, self.populates_environ, self.shallow)
+        vars(self).update(kept)
 
     @property
     def endpoint(self) -> str | None:
@@ -162,6 +196,11 @@ class Request(WerkzeugRequest):
             return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
         limited = get_input_stream(environ, max_content_length=limit)
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
+
+
+#: The attributes werkzeug's ``Request`` constructor sets (beyond ``environ`` and ``shallow``),
+#: found by running it once.
+_SET_BY_REQUEST_CONSTRUCTOR = frozenset(vars(WerkzeugRequest({}))) - {"environ", "shallow"}
 
 
 class ClientBody:
@@ -303,16 +342,24 @@ _REWRITTEN = frozenset(("location", "content-location"))
 class Response(WerkzeugResponse):
     """The response object; its default mimetype is ``text/html``, as in Flask.
 
-    Built and sent through werkzeug's public methods, with two savings: a mimetype's Content-Type
-    is computed once, and a plain buffered response (one bytes chunk, a status
-    with a body, no header werkzeug would rewrite, no close callback) is started directly with
-    its headers, which is what ``get_wsgi_headers``/``get_app_iter`` would produce for it.
+    Built and sent through werkzeug's public methods, with savings for the plain buffered
+    response most views make (a str/bytes body, no headers passed):
+
+    - its werkzeug construction (a ``Headers`` object, Content-Type and Content-Length) is
+      deferred until something reads an attribute only that construction sets (``headers``,
+      ``mimetype``, ``call_on_close``...); ``response``, ``status`` and ``direct_passthrough``
+      are set at once, as werkzeug would set them;
+    - such a response, never looked at, is started with its two headers as a plain list, which
+      is what ``get_wsgi_headers``/``get_app_iter`` would produce for it; so is any plain
+      buffered response whose headers werkzeug would not rewrite.
     """
 
     default_mimetype: str | None = "text/html"
     #: False only for a response built by ``__init__`` below with no ``call_on_close`` since:
     #: one whose class was swapped in by ``force_type`` may carry werkzeug's callbacks.
     has_close_callbacks = True
+    #: (Content-Type, Content-Length) while werkzeug's construction is deferred, else None.
+    deferred: tuple[str, str] | None = None
 
     def __init__(
         self,
@@ -329,9 +376,17 @@ class Response(WerkzeugResponse):
                 content_type = content_type_of(chosen)
         kind = type(response)
         if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+            data = response.encode() if kind is str else response
+            if headers is None and content_type is not None and not direct_passthrough:
+                # What werkzeug's constructor and set_data would leave, minus the headers.
+                self.response = [data]
+                self.direct_passthrough = False
+                self.status = self.default_status if status is None else status
+                self.deferred = (content_type, str(len(data)))
+                self.has_close_callbacks = False
+                return
             # What set_data does: the body as one bytes chunk, and its Content-Length.
             super().__init__(None, status, headers, mimetype, content_type, direct_passthrough)
-            data = response.encode() if kind is str else response
             self.response = [data]
             if headers is None:  # fresh headers: nothing to replace
                 self.headers.add("Content-Length", str(len(data)))
@@ -340,6 +395,29 @@ class Response(WerkzeugResponse):
         else:
             super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
         self.has_close_callbacks = False
+
+    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name the object does not have: if werkzeug's constructor sets
+            # it and that was deferred, run the constructor now.
+            if self.deferred is None or name not in _SET_BY_RESPONSE_CONSTRUCTOR:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self.finish_construction()
+            return getattr(self, name)
+
+    def finish_construction(self) -> None:
+        """Run werkzeug's deferred constructor; what was set on the response since (its body,
+        status, any attribute) is kept, as if the constructor had run first."""
+        deferred = self.deferred
+        if deferred is None:
+            return
+        content_type, length = deferred
+        self.deferred = None
+        kept = dict(vars(self))
+        WerkzeugResponse.__init__(self, None, self.status, None, None, content_type)
+        vars(self).update(kept)
+        self.headers.add("Content-Length", length)
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         self.has_close_callbacks = True
@@ -367,12 +445,22 @@ class Response(WerkzeugResponse):
             and environ.get("REQUEST_METHOD") != "HEAD"
             and _sends_as_is(type(self))
         ):
+            deferred = self.deferred
+            if deferred is not None:
+                start_response(
+                    self.status, [("Content-Type", deferred[0]), ("Content-Length", deferred[1])]
+                )
+                return body
             pairs = self.headers.to_wsgi_list()
             names = {name.lower() for name, _ in pairs}
             if "content-length" in names and not names & _REWRITTEN:
                 start_response(self.status, pairs)
                 return body
         return super().__call__(environ, start_response)
+
+
+#: The attributes werkzeug's ``Response`` constructor sets, found by running it once.
+_SET_BY_RESPONSE_CONSTRUCTOR = frozenset(vars(WerkzeugResponse()))
 
 
 _plain_senders: dict[type[Any], bool] = {}
