@@ -3,7 +3,7 @@ look the same as if it had run at once, whatever was done to it before."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from werkzeug.test import EnvironBuilder
 
@@ -52,7 +52,7 @@ def test_close_callback_of_deferred_response_runs() -> None:
     answer.call_on_close(lambda: closed.append(True))
     body = answer({"REQUEST_METHOD": "GET"}, lambda *a: None)
     assert b"".join(body) == b"abc"
-    getattr(body, "close")()
+    cast(Any, body).close()
     assert closed == [True]
 
 
