@@ -334,6 +334,28 @@ def content_type_of(mimetype: str) -> str:
     return known
 
 
+# (type, value) → (status line, code), as werkzeug's ``status`` setter makes them. Keyed by type
+# too, so that values equal to a cached one (``200.0``, ``True``) are still judged by werkzeug.
+_STATUSES: dict[tuple[type[Any], Any], tuple[str, int]] = {}
+
+
+def status_of(value: str | int | HTTPStatus) -> tuple[str, int]:
+    """The status line and code werkzeug's ``status`` setter makes of ``value`` (it raises what
+    that setter raises), computed once per value."""
+    key = (type(value), value)
+    try:
+        known = _STATUSES.get(key)
+    except TypeError:  # unhashable: not a status; werkzeug says why
+        known = None
+    if known is None:
+        probe = WerkzeugResponse()
+        probe.status = value
+        known = (probe.status, probe.status_code)
+        if len(_STATUSES) < _CACHE_LIMIT:
+            _STATUSES[key] = known
+    return known
+
+
 # Response headers that werkzeug's get_wsgi_headers may rewrite: a response carrying one of them
 # is sent through werkzeug's own path.
 _REWRITTEN = frozenset(("location", "content-location"))
@@ -401,6 +423,11 @@ class Response(WerkzeugResponse):
         def __getattr__(self, name: str) -> Any:
             # Only reached for a name the object does not have: if werkzeug's constructor sets
             # it and that was deferred, run the constructor now.
+            if name in ("status_line", "status_number"):
+                # A response werkzeug built, given this class by ``force_type``: its status is
+                # where werkzeug's own property keeps it.
+                self.status = WerkzeugResponse.status.fget(self)
+                return getattr(self, name)
             if self.deferred is None or name not in _SET_BY_RESPONSE_CONSTRUCTOR:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             self.finish_construction()
@@ -418,6 +445,23 @@ class Response(WerkzeugResponse):
         WerkzeugResponse.__init__(self, None, self.status, None, None, content_type)
         vars(self).update(kept)
         self.headers.add("Content-Length", length)
+
+    @property
+    def status(self) -> str:
+        """The status line (``"200 OK"``); set it from a code, an ``HTTPStatus`` or a line."""
+        return self.status_line
+
+    @status.setter
+    def status(self, value: str | int | HTTPStatus) -> None:
+        self.status_line, self.status_number = status_of(value)
+
+    @property
+    def status_code(self) -> int:
+        return self.status_number
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self.status = code
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         self.has_close_callbacks = True
