@@ -42,9 +42,25 @@ class BoundedJSON:
         if type(data) is bytes and not data.startswith(_NOT_PLAIN_UTF8) and b"\0" not in data[:4]:
             data = data.decode("utf-8", "surrogatepass")
         try:
-            return json.loads(data, **kwargs)
+            if kwargs or type(data) is not str or data.startswith("\ufeff"):
+                return json.loads(data, **kwargs)
+            return _parse_json_text(data)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
+
+
+_JSON_SPACE = " \t\n\r"
+_json_decoder = json.JSONDecoder()
+
+
+def _parse_json_text(text: str) -> Any:
+    """``json.loads`` of a str with default options, through the decoder's public
+    ``raw_decode``: the same value and the same errors, without ``loads``'s layers of calls."""
+    value, end = _json_decoder.raw_decode(text, len(text) - len(text.lstrip(_JSON_SPACE)))
+    rest = text[end:].lstrip(_JSON_SPACE)
+    if rest:
+        raise json.JSONDecodeError("Extra data", text, len(text) - len(rest))
+    return value
 
 
 def _app_setting(key: str, outside: Any) -> Any:

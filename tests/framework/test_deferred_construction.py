@@ -3,12 +3,16 @@ look the same as if it had run at once, whatever was done to it before."""
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
 from typing import Any, cast
 
+import pytest
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from flasklite import Flask
-from flasklite.wrappers import Request, Response
+from flasklite.wrappers import BoundedJSON, Request, Response
 
 
 def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -92,3 +96,40 @@ def test_request_attributes_set_before_construction_are_kept() -> None:
 
     assert app.test_client().get("/p?q=1").data == b"GET"
     assert paths == ["/rewritten"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "{}", ' {"a": 1} \n', "[1] x", "[1] [2]", "\ufeff{}", "nul", '{"a":', "1 2"],
+)
+def test_request_json_parse_matches_json_loads(text: str) -> None:
+    def outcome(parse: Any) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            return type(error), str(error)
+
+    assert outcome(BoundedJSON.loads) == outcome(json.loads)
+
+
+@pytest.mark.parametrize("value", [201, HTTPStatus.CREATED, "201 CREATED", " 418 ", "299", "x"])
+def test_status_is_what_werkzeug_makes_of_it(value: Any) -> None:
+    ours, theirs = Response(), WerkzeugResponse()
+    for _ in range(2):  # the second time from the cache
+        ours.status = theirs.status = value
+        assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+
+
+@pytest.mark.parametrize("value", [200.0, "", None])
+def test_bad_status_is_refused_as_werkzeug_refuses_it(value: Any) -> None:
+    Response().status = 200  # an equal value in the cache must not answer for these
+    with pytest.raises((TypeError, ValueError, AttributeError)) as ours:
+        Response().status = value
+    with pytest.raises((TypeError, ValueError, AttributeError)) as theirs:
+        WerkzeugResponse().status = value
+    assert ours.type is theirs.type
+
+
+def test_forced_werkzeug_response_keeps_its_status() -> None:
+    forced = Response.force_type(WerkzeugResponse("gone", status=410))
+    assert (forced.status, forced.status_code) == ("410 GONE", 410)
