@@ -322,6 +322,8 @@ class AppBase(UrlBuilding, Scaffold):
 
     def update_template_context(self, context: dict[str, Any]) -> None:
         """Add the context processors' names to ``context``; names the caller passed win."""
+        if not self.template_context_processors:
+            return  # none registered: the common case costs one check
         ctx = _cv_ctx.get(None)
         endpoint = ctx.endpoint if ctx is not None else None
         extra: dict[str, Any] = {}
