@@ -99,8 +99,10 @@ class Request(WerkzeugRequest):
 
         def __getattr__(self, name: str) -> Any:
             # Only reached for a name the object does not have.
-            if not self.construction_deferred or name not in _SET_BY_REQUEST_CONSTRUCTOR:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            # werkzeug probes for its own optional attributes (``getattr(self, name, None)``)
+            # on every body read: those must stay cheap misses.
+            if name not in _SET_BY_REQUEST_CONSTRUCTOR or not self.construction_deferred:
+                raise AttributeError(name)
             self.finish_construction()
             return getattr(self, name)
 
@@ -285,7 +287,7 @@ class BoundedBody(ClientBody):
     one Python call per read instead of four."""
 
     def __init__(self, source: IO[bytes], length: int) -> None:
-        super().__init__(source)
+        self.source = source
         self.limit = length
         self.position = 0
 
@@ -299,7 +301,13 @@ class BoundedBody(ClientBody):
             return b""
         if size is not None and size > 0:
             return self._take(self.source.read, min(size, remaining))
-        chunks = []
+        if remaining <= 65536:  # the usual whole body in one read: no list to join
+            first = self._take(self.source.read, remaining)
+            if self.position >= self.limit:
+                return first
+            chunks = [first]
+        else:
+            chunks = []
         while self.position < self.limit:
             chunks.append(self._take(self.source.read, min(self.limit - self.position, 65536)))
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
