@@ -374,11 +374,14 @@ class AppBase(AppAssembly, PackageFiles, AsyncSupport, UrlBuilding, Scaffold):
 
     def update_template_context(self, context: dict[str, Any]) -> None:
         """Add the context processors' names to ``context``; names the caller passed win."""
+        processors = self.template_context_processors
+        if not processors:
+            return  # none registered: the common case costs one check
         ctx = _cv_ctx.get(None)
         endpoint = ctx.endpoint if ctx is not None else None
         extra: dict[str, Any] = {}
         for scope in scopes_of(endpoint):
-            for func in self.template_context_processors.get(scope, ()):
+            for func in processors.get(scope, ()):
                 extra.update(self.ensure_sync(func)())
         for name, value in extra.items():
             context.setdefault(name, value)

@@ -63,6 +63,42 @@ class Request(WerkzeugRequest):
     json_module = BoundedJSON  # type: ignore[assignment]  # duck-types the json module
     #: Set to override ``MAX_CONTENT_LENGTH`` for this request.
     body_limit: int | None = None
+    #: True until werkzeug's constructor has run (see ``__init__``).
+    construction_deferred = False
+
+    def __init__(
+        self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        # werkzeug's constructor decodes the path, the server address and the query string;
+        # a view that only reads the body (``get_json``) or the environ needs none of it, so it
+        # runs when an attribute it sets is first read (``__getattr__``).
+        self.environ = environ
+        self.shallow = shallow
+        self.construction_deferred = True
+        self.populates_environ = populate_request
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name the object does not have.
+            # werkzeug probes for its own optional attributes (``getattr(self, name, None)``)
+            # on every body read: those must stay cheap misses.
+            if name not in _SET_BY_REQUEST_CONSTRUCTOR or not self.construction_deferred:
+                raise AttributeError(name)
+            self.finish_construction()
+            return getattr(self, name)
+
+    def finish_construction(self) -> None:
+        """Run werkzeug's deferred constructor; attributes set on the request since are kept,
+        as if the constructor had run first."""
+        if not self.construction_deferred:
+            return
+        self.construction_deferred = False
+        kept = dict(vars(self))
+        WerkzeugRequest.__init__(self, self.environ, self.populates_environ, self.shallow)
+        vars(self).update(kept)
 
     @property
     def endpoint(self) -> str | None:
@@ -164,6 +200,11 @@ class Request(WerkzeugRequest):
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
 
 
+#: The attributes werkzeug's ``Request`` constructor sets (beyond ``environ`` and ``shallow``),
+#: found by running it once.
+_SET_BY_REQUEST_CONSTRUCTOR = frozenset(vars(WerkzeugRequest({}))) - {"environ", "shallow"}
+
+
 class ClientBody:
     """The body stream, where a failure of the client's making (a broken chunked encoding, a
     connection cut mid-body) is a 400 and not a 500.
@@ -230,7 +271,7 @@ class BoundedBody(ClientBody):
     one Python call per read instead of four."""
 
     def __init__(self, source: IO[bytes], length: int) -> None:
-        super().__init__(source)
+        self.source = source
         self.limit = length
         self.position = 0
 
@@ -244,7 +285,13 @@ class BoundedBody(ClientBody):
             return b""
         if size is not None and size > 0:
             return self._take(self.source.read, min(size, remaining))
-        chunks = []
+        if remaining <= 65536:  # the usual whole body in one read: no list to join
+            first = self._take(self.source.read, remaining)
+            if self.position >= self.limit:
+                return first
+            chunks = [first]
+        else:
+            chunks = []
         while self.position < self.limit:
             chunks.append(self._take(self.source.read, min(self.limit - self.position, 65536)))
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -295,6 +342,28 @@ def content_type_of(mimetype: str) -> str:
     return known
 
 
+# (type, value) → (status line, code), as werkzeug's ``status`` setter makes them. Keyed by type
+# too, so that values equal to a cached one (``200.0``, ``True``) are still judged by werkzeug.
+_STATUSES: dict[tuple[type[Any], Any], tuple[str, int]] = {}
+
+
+def status_of(value: str | int | HTTPStatus) -> tuple[str, int]:
+    """The status line and code werkzeug's ``status`` setter makes of ``value`` (it raises what
+    that setter raises), computed once per value."""
+    key = (type(value), value)
+    try:
+        known = _STATUSES.get(key)
+    except TypeError:  # unhashable: not a status; werkzeug says why
+        known = None
+    if known is None:
+        probe = WerkzeugResponse()
+        probe.status = value
+        known = (probe.status, probe.status_code)
+        if len(_STATUSES) < _CACHE_LIMIT:
+            _STATUSES[key] = known
+    return known
+
+
 # Response headers that werkzeug's get_wsgi_headers may rewrite: a response carrying one of them
 # is sent through werkzeug's own path.
 _REWRITTEN = frozenset(("location", "content-location"))
@@ -303,16 +372,24 @@ _REWRITTEN = frozenset(("location", "content-location"))
 class Response(WerkzeugResponse):
     """The response object; its default mimetype is ``text/html``, as in Flask.
 
-    Built and sent through werkzeug's public methods, with two savings: a mimetype's Content-Type
-    is computed once, and a plain buffered response (one bytes chunk, a status
-    with a body, no header werkzeug would rewrite, no close callback) is started directly with
-    its headers, which is what ``get_wsgi_headers``/``get_app_iter`` would produce for it.
+    Built and sent through werkzeug's public methods, with savings for the plain buffered
+    response most views make (a str/bytes body, no headers passed):
+
+    - its werkzeug construction (a ``Headers`` object, Content-Type and Content-Length) is
+      deferred until something reads an attribute only that construction sets (``headers``,
+      ``mimetype``, ``call_on_close``...); ``response``, ``status`` and ``direct_passthrough``
+      are set at once, as werkzeug would set them;
+    - such a response, never looked at, is started with its two headers as a plain list, which
+      is what ``get_wsgi_headers``/``get_app_iter`` would produce for it; so is any plain
+      buffered response whose headers werkzeug would not rewrite.
     """
 
     default_mimetype: str | None = "text/html"
     #: False only for a response built by ``__init__`` below with no ``call_on_close`` since:
     #: one whose class was swapped in by ``force_type`` may carry werkzeug's callbacks.
     has_close_callbacks = True
+    #: (Content-Type, Content-Length) while werkzeug's construction is deferred, else None.
+    deferred: tuple[str, str] | None = None
 
     def __init__(
         self,
@@ -329,9 +406,17 @@ class Response(WerkzeugResponse):
                 content_type = content_type_of(chosen)
         kind = type(response)
         if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+            data = response.encode() if kind is str else response
+            if headers is None and content_type is not None and not direct_passthrough:
+                # What werkzeug's constructor and set_data would leave, minus the headers.
+                self.response = [data]
+                self.direct_passthrough = False
+                self.status = self.default_status if status is None else status
+                self.deferred = (content_type, str(len(data)))
+                self.has_close_callbacks = False
+                return
             # What set_data does: the body as one bytes chunk, and its Content-Length.
             super().__init__(None, status, headers, mimetype, content_type, direct_passthrough)
-            data = response.encode() if kind is str else response
             self.response = [data]
             if headers is None:  # fresh headers: nothing to replace
                 self.headers.add("Content-Length", str(len(data)))
@@ -340,6 +425,51 @@ class Response(WerkzeugResponse):
         else:
             super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
         self.has_close_callbacks = False
+
+    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name the object does not have: if werkzeug's constructor sets
+            # it and that was deferred, run the constructor now.
+            if name in ("status_line", "status_number"):
+                # A response werkzeug built, given this class by ``force_type``: its status is
+                # where werkzeug's own property keeps it.
+                self.status = WerkzeugResponse.status.fget(self)
+                return getattr(self, name)
+            if self.deferred is None or name not in _SET_BY_RESPONSE_CONSTRUCTOR:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self.finish_construction()
+            return getattr(self, name)
+
+    def finish_construction(self) -> None:
+        """Run werkzeug's deferred constructor; what was set on the response since (its body,
+        status, any attribute) is kept, as if the constructor had run first."""
+        deferred = self.deferred
+        if deferred is None:
+            return
+        content_type, length = deferred
+        self.deferred = None
+        kept = dict(vars(self))
+        WerkzeugResponse.__init__(self, None, self.status, None, None, content_type)
+        vars(self).update(kept)
+        self.headers.add("Content-Length", length)
+
+    @property
+    def status(self) -> str:
+        """The status line (``"200 OK"``); set it from a code, an ``HTTPStatus`` or a line."""
+        return self.status_line
+
+    @status.setter
+    def status(self, value: str | int | HTTPStatus) -> None:
+        self.status_line, self.status_number = status_of(value)
+
+    @property
+    def status_code(self) -> int:
+        return self.status_number
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self.status = code
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         self.has_close_callbacks = True
@@ -367,12 +497,22 @@ class Response(WerkzeugResponse):
             and environ.get("REQUEST_METHOD") != "HEAD"
             and _sends_as_is(type(self))
         ):
+            deferred = self.deferred
+            if deferred is not None:
+                start_response(
+                    self.status, [("Content-Type", deferred[0]), ("Content-Length", deferred[1])]
+                )
+                return body
             pairs = self.headers.to_wsgi_list()
             names = {name.lower() for name, _ in pairs}
             if "content-length" in names and not names & _REWRITTEN:
                 start_response(self.status, pairs)
                 return body
         return super().__call__(environ, start_response)
+
+
+#: The attributes werkzeug's ``Response`` constructor sets, found by running it once.
+_SET_BY_RESPONSE_CONSTRUCTOR = frozenset(vars(WerkzeugResponse()))
 
 
 _plain_senders: dict[type[Any], bool] = {}

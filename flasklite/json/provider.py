@@ -130,7 +130,9 @@ class DefaultJSONProvider(JSONProvider):
         """``json.loads``; input nested too deeply to parse is a ``ValueError`` like any other
         bad JSON (so a request body of ``[[[[…`` is a 400, not a ``RecursionError``)."""
         try:
-            return json.loads(s, **kwargs)
+            if kwargs or type(s) is not str or s.startswith("\ufeff"):
+                return json.loads(s, **kwargs)
+            return _parse_json_text(s)
         except RecursionError:
             raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
@@ -141,3 +143,17 @@ class DefaultJSONProvider(JSONProvider):
         indent = self.compact is False or (self.compact is None and app.debug)
         text = (self._pretty if indent else self._compact).encode(data)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
+
+
+_JSON_SPACE = " \t\n\r"
+_json_decoder = json.JSONDecoder()
+
+
+def _parse_json_text(text: str) -> Any:
+    """``json.loads`` of a str with default options, through the decoder's public
+    ``raw_decode``: the same value and the same errors, without ``loads``'s layers of calls."""
+    value, end = _json_decoder.raw_decode(text, len(text) - len(text.lstrip(_JSON_SPACE)))
+    rest = text[end:].lstrip(_JSON_SPACE)
+    if rest:
+        raise json.JSONDecodeError("Extra data", text, len(text) - len(rest))
+    return value
