@@ -25,7 +25,7 @@ CAPACITY_CONF="$RUN_DIR/app-capacity.conf"
 # so `docker compose logs` stays machine-readable from the first line.
 log_line() { # level message
     message=$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')
-    printf '{"time":"%s","level":"%s","logger":"nginx.entrypoint","message":"%s","pid":%s}\n' \
+    printf '{"time":"%s","level":"%s","logger":"nginx.entrypoint","message":"%s","request_id":"-","pid":%s}\n' \
         "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$1" "$message" "$$" >&2
 }
 
