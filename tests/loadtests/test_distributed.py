@@ -18,10 +18,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devtools.dev_secret import ensure_key_file
 from tests.loadtests.helpers import ALL_REQUESTS, LOCUSTFILES, ROOT, clean_env
 from tests.support.prereqs import require_docker
 
@@ -62,7 +64,7 @@ class LoadProfile:
 
 
 @pytest.fixture()
-def load_profile() -> Iterator[LoadProfile]:
+def load_profile(tmp_path: Path) -> Iterator[LoadProfile]:
     """The compose stack with 2 locust workers."""
     docker = require_docker()
     project = f"load-{uuid.uuid4().hex[:8]}"
@@ -77,6 +79,8 @@ def load_profile() -> Iterator[LoadProfile]:
             "HTTP_BIND": "127.0.0.1",
             "HTTP_PORT": str(free_port()),
             "HTTPS_PORT": str(free_port()),
+            # The compose secret needs a key file; one of this test's own, never the checkout's.
+            "APP_SECRET_KEY_PATH": str(ensure_key_file(tmp_path / "app_secret_key")),
             "LOCUST_WEB_PORT": str(web_port),
             # Keep the containers' share of this shared machine small.
             "WEB_CONCURRENCY": "2",

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from devtools.native_stack import free_port
-from tests.observability.schema import check_nginx_access_line, check_python_line
+from tests.observability.schema import check_common, check_nginx_access_line, check_python_line
 from tests.support.prereqs import missing, require_docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -112,7 +112,14 @@ def test_every_line_the_stack_writes_has_the_one_schema(monitored: Any) -> None:
     app_lines = monitored.logs("app", tail=None, prefix=False).splitlines()
     nginx_lines = monitored.logs("nginx", tail=None, prefix=False).splitlines()
     app_records = [check_python_line(line) for line in app_lines if line.strip()]
-    nginx_records = [check_nginx_access_line(line) for line in nginx_lines if line.strip()]
+    # The entrypoint's own lines share the schema; access lines have their extra fields too.
+    nginx_records = [
+        check_common(line)
+        if '"logger":"nginx.entrypoint"' in line
+        else check_nginx_access_line(line)
+        for line in nginx_lines
+        if line.strip()
+    ]
     assert {"gunicorn.error", "gunicorn.access"} <= {r["logger"] for r in app_records}
     assert any(r.get("status") == 404 for r in nginx_records)
     # One request, one id, in nginx's and gunicorn's lines alike.
