@@ -172,11 +172,12 @@ def swarm_file(config: Mapping[str, Any]) -> dict[str, Any]:
         if name in JOB_SERVICES:
             deploy["mode"] = "replicated-job"
             deploy.pop("replicas", None)
-        if name == APP_SERVICE:
-            # DNS round robin: `app` resolves to every task's address, as with compose replicas,
-            # so nginx's resolver sees each replica and retries a failed request on another. The
-            # default virtual IP hides the replicas from nginx and needs IPVS in the kernel.
-            deploy["endpoint_mode"] = "dnsrr"
+        # DNS round robin for every service: a name resolves to its tasks' own addresses, as
+        # with compose. For `app` that lets nginx's resolver see each replica and retry a failed
+        # request on another; for all of them it avoids the default virtual IP, which needs IPVS
+        # in the kernel (absent on many hosts: there `db`'s VIP answers "no route to host").
+        # Published ports are host mode (above), which dnsrr allows.
+        deploy["endpoint_mode"] = "dnsrr"
         resources = deploy.get("resources", {})
         for limits in (resources.get("limits"), resources.get("reservations")):
             if isinstance(limits, dict) and isinstance(limits.get("cpus"), int | float):
