@@ -245,6 +245,11 @@ def remove(stack: str, timeout: float = 120) -> None:
     label = f"label=com.docker.stack.namespace={stack}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # A finished job's task (migrate) leaves its exited container behind after `stack rm`;
+        # the engine never reaps it, so remove the stack's exited containers ourselves.
+        exited = docker("ps", "-aq", "--filter", label, "--filter", "status=exited", check=False)
+        if exited.stdout.split():
+            docker("rm", *exited.stdout.split(), check=False)
         left = docker("ps", "-aq", "--filter", label, check=False).stdout.split()
         left += docker("network", "ls", "-q", "--filter", label, check=False).stdout.split()
         if not left:

@@ -91,6 +91,8 @@ def test_swarm_rolling_update_under_load_fails_no_request() -> None:
         assert before.isdisjoint(after), f"the replicas were not replaced: {summary}"
         print(f"swarm rolling update of {REPLICAS} replicas: {summary}")
     finally:
-        swarm.remove(stack)
-        if created:
-            swarm.leave_swarm()
+        try:
+            swarm.remove(stack)
+        finally:
+            if created:  # even when removal failed: never leave this engine in a swarm we made
+                swarm.leave_swarm()
