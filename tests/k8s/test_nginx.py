@@ -24,6 +24,7 @@ import pytest
 from tests.k8s.render import (
     K8S,
     ROOT,
+    TREES,
     by_kind,
     compose_environment,
     compose_file,
@@ -197,16 +198,20 @@ def test_nginx_starts_like_compose_and_gets_the_apps_body_limit(base_objects: Ob
     assert limit == compose_environment(compose_nginx)["APP_MAX_CONTENT_LENGTH"]
 
 
-def test_nginx_admits_what_the_most_app_pods_can_take(base_objects: Objects) -> None:
+@pytest.mark.parametrize("tree", TREES, ids=lambda tree: tree.name)
+def test_nginx_admits_what_the_most_app_pods_can_take(
+    rendered: dict[Path, Objects], tree: Path
+) -> None:
     # Behind one Service address the entrypoint would count a single replica: the total must be
     # set, sized for the autoscaler's ceiling and split across the nginx pods.
-    nginx = nginx_deployment(base_objects)
-    nginx_env = container_env(base_objects, nginx, nginx_container(base_objects))
+    objects = rendered[tree]
+    nginx = nginx_deployment(objects)
+    nginx_env = container_env(objects, nginx, nginx_container(objects))
     entrypoint = (NGINX / "entrypoint.sh").read_text()
     match = re.search(r'per_replica="\$\{NGINX_APP_CONNS_PER_REPLICA:-(\d+)\}"', entrypoint)
     assert match, "the entrypoint's per-replica default moved"
     per_pod = int(nginx_env.get("NGINX_APP_CONNS_PER_REPLICA", match.group(1)))
-    most_pods = by_kind(base_objects, "HorizontalPodAutoscaler")["app"]["spec"]["maxReplicas"]
+    most_pods = by_kind(objects, "HorizontalPodAutoscaler")["app"]["spec"]["maxReplicas"]
     nginx_pods = nginx["spec"]["replicas"]
     assert int(nginx_env["NGINX_APP_MAX_CONNS"]) == -(-most_pods * per_pod // nginx_pods)
 
