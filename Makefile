@@ -141,8 +141,8 @@ k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only insid
 .PHONY: new-service
 # copier (copier.yml) copies the last commit; its task formats the renamed files with the venv's
 # ruff, so the copy's `make lint` passes. The copy gets its first commit: `copier update` needs it.
-new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing
-	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
+new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing (DATABASE=no)
+	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)" $(if $(filter no false 0,$(DATABASE)),--no-database)
 # new-service: template-only-end
 
 clean: ## Remove the venv, caches and run output
