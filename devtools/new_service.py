@@ -436,25 +436,28 @@ def default_ruff(source: Path) -> Path | None:
 
 
 def format_python(root: Path, files: Sequence[str], ruff: Path | None) -> str | None:
-    """``ruff format`` the renamed Python files under ``root``; None when done, else why not."""
+    """Sort the imports of the renamed Python files under ``root`` (a renamed name may sort
+    elsewhere: APP_SERVICE -> SHOP_SERVICE), then ``ruff format`` them; None when done, else why
+    not."""
     if not files:
         return None
     if ruff is None:
         return "no ruff to format the renamed Python files with"
-    try:
-        # --no-cache: no .ruff_cache left in the copy. The copy's own pyproject.toml applies.
-        done = subprocess.run(
-            [str(ruff), "format", "--no-cache", "--quiet", *files],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"{ruff} format could not run ({error})"
-    if done.returncode != 0:
-        return f"{ruff} format failed: {done.stderr.strip()[-500:]}"
+    # --no-cache: no .ruff_cache left in the copy. The copy's own pyproject.toml applies.
+    for step in (["check", "--fix", "--select", "I"], ["format"]):
+        try:
+            done = subprocess.run(
+                [str(ruff), *step, "--no-cache", "--quiet", *files],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"{ruff} {step[0]} could not run ({error})"
+        if done.returncode != 0:
+            return f"{ruff} {' '.join(step)} failed: {(done.stdout + done.stderr).strip()[-500:]}"
     return None
 
 
