@@ -29,10 +29,17 @@ LOCUST_ARGS ?=
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# docker-compose.yml's app_secret_key: every target that needs the venv (`make dev`, `make test`)
+# writes a random one once, so a bare `docker compose up --build` works after them; never replaced.
+DEV_KEY := secrets/app_secret_key
+$(DEV_KEY):
+	$(PYTHON) -m devtools.dev_secret $@
+
 # What is tested is what ships: every venv installs from a hashed lock (`make lock` writes both),
 # then this project itself without resolving anything again. `runtime` takes requirements.txt,
 # every other stamp the dev lock, which holds all the extras.
-$(VENV)/.installed-%: pyproject.toml requirements.txt requirements-dev.txt
+# Order-only: the dev key (below) is made when missing, without reinstalling anything.
+$(VENV)/.installed-%: pyproject.toml requirements.txt requirements-dev.txt | $(DEV_KEY)
 	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip; }
 	$(BIN)/pip install --quiet --require-hashes -r $(if $(filter runtime,$*),requirements.txt,requirements-dev.txt)
 	$(BIN)/pip install --quiet --no-deps -e .
@@ -75,8 +82,7 @@ build-certs: ## Give image builds the host's CA bundle (certs/README.md); no-op 
 standins: build-certs ## No registry? Build local base images once and point .env at them
 	bash .ci/standins.sh --env-file .env
 
-up: build-certs ## docker compose up --build, waiting until healthy (http://localhost:$HTTP_PORT, 8080)
-	$(if $(APP_SECRET_KEY_PATH),,$(PYTHON) -m devtools.dev_secret)
+up: build-certs $(if $(APP_SECRET_KEY_PATH),,$(DEV_KEY)) ## docker compose up --build, waiting until healthy (http://localhost:$HTTP_PORT, 8080)
 	docker compose up --build --detach --wait
 
 down: ## Stop the compose stack
@@ -135,8 +141,8 @@ k8s-sync: ## Copy nginx/ into deploy/k8s/base/nginx/ (kustomize reads only insid
 .PHONY: new-service
 # copier (copier.yml) copies the last commit; its task formats the renamed files with the venv's
 # ruff, so the copy's `make lint` passes. The copy gets its first commit: `copier update` needs it.
-new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing
-	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)"
+new-service: $(VENV)/.installed-template ## Copy this template: make new-service NAME=billing DEST=../billing (DATABASE=no)
+	$(BIN)/python -m devtools.new_service --name "$(NAME)" --dest "$(DEST)" $(if $(filter no false 0,$(DATABASE)),--no-database)
 # new-service: template-only-end
 
 clean: ## Remove the venv, caches and run output

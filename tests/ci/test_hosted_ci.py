@@ -18,8 +18,7 @@ def make_targets() -> set[str]:
 
 
 def test_every_job_is_complete_and_bounded() -> None:
-    # actionlint itself cannot be installed here (its PyPI wrapper downloads the binary at build
-    # time); these are the checks a broken edit is most likely to fail.
+    # What actionlint (tests/ci/test_actionlint.py) does not check: this project's own rules.
     assert WORKFLOWS
     for workflow in WORKFLOWS:
         spec = yaml.safe_load(workflow.read_text())

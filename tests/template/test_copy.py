@@ -221,3 +221,14 @@ def test_renamed_python_files_are_formatted_with_the_given_ruff(
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert not (dest / ".ruff_cache").exists()
+
+
+def test_renamed_imports_are_sorted_again(tmp_path: Path, mini_template: Path) -> None:
+    # Sorted as APP_SERVICE < COMPOSE_FILE; renamed, SHOP_SERVICE belongs after it.
+    source = "from __future__ import annotations\n\nfrom os import APP_SERVICE, COMPOSE_FILE\n"
+    (mini_template / "app" / "names.py").write_text(source)
+    create(
+        mini_template, tmp_path / "out", "shop", "--ruff", str(Path(sys.prefix) / "bin" / "ruff")
+    )
+    renamed = (tmp_path / "out" / "app" / "names.py").read_text()
+    assert "from os import COMPOSE_FILE, SHOP_SERVICE\n" in renamed
