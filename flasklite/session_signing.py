@@ -2,8 +2,8 @@
 signer built once instead of on every ``dumps`` and ``loads``.
 
 itsdangerous makes a new signer for each call and derives the HMAC key from the secret key and
-the salt each time it signs or verifies. For a session cookie, which is read and written on
-every request that uses it, that is most of the cost. ``SessionCookieSerializer`` derives the
+the salt each time it signs or verifies: work repeated on every request that uses the session,
+for the same keys every time. ``SessionCookieSerializer`` derives the
 keys once (with the signer's own public ``derive_key``) and keeps a signer that uses them as
 they are (``key_derivation="none"``): the HMAC is computed with the same key, so the cookie is
 byte for byte the one a plain ``URLSafeTimedSerializer`` (Flask's) writes, and either reads the

@@ -280,22 +280,22 @@ class SecureCookieSessionInterface(SessionInterface):
         return session
 
     def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
-        cookie_name = self.get_cookie_name(app)
-        options = self.cookie_options(app)
         # A response that read or changed the session depends on the cookie: caches must key
-        # on it (``Vary: Cookie``).
+        # on it (``Vary: Cookie``). The cookie's settings are read only when it is written.
         varies = session.accessed
         if session:
             if self.should_set_cookie(app, session):
                 signer = self.get_signing_serializer(app)
                 assert signer is not None, "save_session called for an app without SECRET_KEY"
-                expires = self.get_expiration_time(app, session)
                 response.set_cookie(
-                    cookie_name, signer.dumps(dict(session)), expires=expires, **options
+                    self.get_cookie_name(app),
+                    signer.dumps(dict(session)),
+                    expires=self.get_expiration_time(app, session),
+                    **self.cookie_options(app),
                 )
                 varies = True
         elif session.modified:  # emptied during this request: remove the cookie
-            response.delete_cookie(cookie_name, **options)
+            response.delete_cookie(self.get_cookie_name(app), **self.cookie_options(app))
             varies = True
         if varies:
             add_vary_cookie(response)
