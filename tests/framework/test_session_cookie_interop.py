@@ -157,7 +157,17 @@ def test_an_interface_with_its_own_salt_and_digest_signs_as_flask_does(
     assert visit(flask_app(SECRET_KEY=NEW_KEY), "/peek", cookie).get_data() == b"None"
 
 
-def test_changing_the_interfaces_salt_between_requests_is_noticed(ours: flasklite.Flask) -> None:
+class CountingSerializer(TaggedJSONSerializer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dumped = 0
+
+    def dumps(self, value: Any) -> str:
+        self.dumped += 1
+        return super().dumps(value)
+
+
+def test_changing_the_interface_between_requests_is_noticed(ours: flasklite.Flask) -> None:
     cookie = session_cookie(visit(ours, "/count"))
     interface = ours.session_interface
     interface.salt = "moved"  # type: ignore[attr-defined]
@@ -168,6 +178,12 @@ def test_changing_the_interfaces_salt_between_requests_is_noticed(ours: flasklit
     assert visit(ours, "/peek", moved).get_data() == b"None"
     del interface.salt, interface.key_derivation  # type: ignore[attr-defined]
     assert visit(ours, "/peek", cookie).get_data() == b"1"
+    interface.digest_method = hashlib.sha256  # type: ignore[attr-defined]
+    assert visit(ours, "/peek", cookie).get_data() == b"None"
+    del interface.digest_method  # type: ignore[attr-defined]
+    counting = CountingSerializer()
+    interface.serializer = counting  # type: ignore[attr-defined]
+    assert visit(ours, "/count", cookie).get_data() == b"2" and counting.dumped > 0
 
 
 # -- the serializer on its own ------------------------------------------------------------
