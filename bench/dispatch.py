@@ -56,15 +56,17 @@ from bench import blueprint_case, session_case
 from bench.app_data import ITEMS, N_RULES, TEMPLATE, WSGIApp, created, item
 from bench.baselines import make_bare, make_werkzeug
 from bench.peers import make_bottle, make_falcon
+from bench.report import (
+    CONTENDERS,
+    HEADER,
+    print_notes,
+    print_row,
+    print_summary,
+    summarise,
+)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-#: The contenders, in table order; "framework" is flasklite.
-CONTENDERS = ("bare", "werkzeug", "framework", "bottle", "falcon", "flask")
-LABELS = {"framework": "flasklite"}
 FLASK_API_ONLY = ("framework", "flask")
-PEERS = ("bottle", "falcon")
-#: The speed flasklite aims for, as a multiple of Flask's, on every case.
-TARGET_VS_FLASK = 5.0
 
 
 @dataclass(frozen=True)
@@ -357,11 +359,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rows.append(time_case(case, apps, args))
             print_row(rows[-1])
     summary = summarise(rows)
-    for row in rows:
-        for name, reason in row.get("not_applicable", {}).items():
-            print(f"{row['case']}: no {name} column ({reason})")
-        if "explained" in row:
-            print(row["explained"]["note"])
+    print_notes(rows)
     print_summary(summary)
     return {
         "benchmark": "bench.dispatch",
@@ -387,78 +385,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Where flasklite stands: its slowest case against Flask, and every case a peer wins."""
-    ratios = {row["case"]: row["timings"]["framework"]["speedup_vs_flask"] for row in rows}
-    peers_faster = []
-    for row in rows:
-        ours = row["timings"]["framework"]["best_us"]
-        for peer in PEERS:
-            theirs = row["timings"].get(peer)
-            if theirs is not None and theirs["best_us"] < ours:
-                peers_faster.append(
-                    {
-                        "case": row["case"],
-                        "peer": peer,
-                        "peer_us": theirs["best_us"],
-                        "framework_us": ours,
-                        "peer_faster_by": ours / theirs["best_us"],
-                    }
-                )
-    below = sorted(case for case, ratio in ratios.items() if ratio < TARGET_VS_FLASK)
-    return {
-        "target_vs_flask": TARGET_VS_FLASK,
-        "framework_vs_flask": ratios,
-        "cases_below_target": below,
-        "peers_faster": peers_faster,
-    }
-
-
 def _version(dist: str) -> str:
     from importlib.metadata import version
 
     return version(dist)
-
-
-def _label(name: str) -> str:
-    return LABELS.get(name, name)
-
-
-HEADER = (
-    f"{'case':<11}"
-    + "".join(f"{_label(name) + ' µs':>14}" for name in CONTENDERS)
-    + "".join(f"{_label(name) + ' x flask':>19}" for name in ("framework", *PEERS))
-)
-
-
-def print_row(row: dict[str, Any]) -> None:
-    t = row["timings"]
-    cells = [f"{t[name]['best_us']:>14.2f}" if name in t else f"{'-':>14}" for name in CONTENDERS]
-    ratios = [
-        f"{t[name]['speedup_vs_flask']:>18.1f}x" if name in t else f"{'-':>19}"
-        for name in ("framework", *PEERS)
-    ]
-    print(f"{row['case']:<11}" + "".join(cells) + "".join(ratios), flush=True)
-
-
-def print_summary(summary: dict[str, Any]) -> None:
-    ratios = summary["framework_vs_flask"]
-    if not ratios:
-        return
-    slowest = min(ratios, key=ratios.get)
-    verdict = "met" if not summary["cases_below_target"] else "NOT met"
-    print(
-        f"flasklite vs Flask: at least {ratios[slowest]:.1f}x (case {slowest});"
-        f" target {summary['target_vs_flask']:.0f}x on every case: {verdict}"
-        + (f" (below: {', '.join(summary['cases_below_target'])})" if verdict != "met" else "")
-    )
-    if not summary["peers_faster"]:
-        print("Bottle and Falcon are slower than flasklite on every case.")
-    for win in summary["peers_faster"]:
-        print(
-            f"{win['peer']} beats flasklite on {win['case']}: {win['peer_us']:.2f} µs vs"
-            f" {win['framework_us']:.2f} µs ({win['peer_faster_by']:.2f}x faster)"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
