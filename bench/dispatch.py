@@ -25,6 +25,9 @@ code, so routes for a new case go into a function decorated with ``@flask_api_ro
 the app and the module, ``flasklite`` or ``flask``, to take ``request``/``session``/``Blueprint``
 from). A case that only those two implement says so with ``contenders=FLASK_API_ONLY``; the
 others show "-" for it. ``environ`` adds request headers or other environ keys (a cookie, say).
+A case whose set-up would change the shared apps' work (the session case's secret key) brings
+apps of its own (``own_apps``), a check of its own (``verify``) and may add measurements to its
+row (``explain``); ``not_applicable`` says why a contender has no column.
 """
 
 from __future__ import annotations
@@ -49,19 +52,21 @@ import flask
 from werkzeug.test import EnvironBuilder
 
 import flasklite as fw
-from bench import blueprint_case
+from bench import blueprint_case, session_case
 from bench.app_data import ITEMS, N_RULES, TEMPLATE, WSGIApp, created, item
 from bench.baselines import make_bare, make_werkzeug
 from bench.peers import make_bottle, make_falcon
+from bench.report import (
+    CONTENDERS,
+    HEADER,
+    print_notes,
+    print_row,
+    print_summary,
+    summarise,
+)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-#: The contenders, in table order; "framework" is flasklite.
-CONTENDERS = ("bare", "werkzeug", "framework", "bottle", "falcon", "flask")
-LABELS = {"framework": "flasklite"}
 FLASK_API_ONLY = ("framework", "flask")
-PEERS = ("bottle", "falcon")
-#: The speed flasklite aims for, as a multiple of Flask's, on every case.
-TARGET_VS_FLASK = 5.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,15 @@ class Case:
     contenders: tuple[str, ...] = CONTENDERS
     #: Extra environ keys for the request (``HTTP_COOKIE``, ...).
     environ: tuple[tuple[str, str], ...] = ()
+    #: Builds the case's own contenders (name → app) instead of using the shared apps.
+    own_apps: Callable[[str], dict[str, WSGIApp]] | None = None
+    #: A check of the case's own before timing, besides "same status and body as Flask".
+    verify: Callable[[dict[str, WSGIApp], dict[str, Any]], None] | None = None
+    #: ``explain(apps, row, time_apps, time_call)``: extra figures for the row; its ``note``
+    #: is printed under the table.
+    explain: Callable[..., dict[str, Any]] | None = None
+    #: Contenders left out, and why (a "-" in the table, the reason in the JSON).
+    not_applicable: tuple[tuple[str, str], ...] = ()
 
 
 CASES = [
@@ -100,6 +114,18 @@ CASES = [
         "GET",
         blueprint_case.PATH,
         contenders=FLASK_API_ONLY,
+    ),
+    Case(
+        "session",
+        "GET /visits: verify the signed session cookie, count, sign and set it again",
+        "GET",
+        session_case.PATH,
+        contenders=session_case.CONTENDERS,
+        environ=tuple(session_case.SESSION_ENVIRON.items()),
+        own_apps=session_case.build_apps,
+        verify=session_case.verify,
+        explain=session_case.explain,
+        not_applicable=tuple(session_case.NOT_APPLICABLE.items()),
     ),
 ]
 
@@ -256,15 +282,43 @@ def build_contenders(template_dir: str) -> dict[str, WSGIApp]:
     }
 
 
-def time_case(case: Case, apps: dict[str, WSGIApp], args: argparse.Namespace) -> dict[str, Any]:
-    template = make_environ(case)
-    check(case, apps, template)
-    numbers = {name: calibrate(app, template, case.body, args.budget) for name, app in apps.items()}
+def time_round_robin(
+    apps: dict[str, WSGIApp], template: dict[str, Any], body: bytes, args: argparse.Namespace
+) -> tuple[dict[str, int], dict[str, list[float]]]:
+    """Requests per timed run, and µs per request of each run, for every app."""
+    numbers = {name: calibrate(app, template, body, args.budget) for name, app in apps.items()}
     runs: dict[str, list[float]] = {name: [] for name in apps}
     for _ in range(args.repeat):  # round-robin: load bursts hit every contender
         for name, application in apps.items():
-            seconds = time_app(application, template, case.body, numbers[name])
+            seconds = time_app(application, template, body, numbers[name])
             runs[name].append(seconds / numbers[name] * 1e6)
+    return numbers, runs
+
+
+def time_call(function: Callable[[], Any], args: argparse.Namespace) -> float:
+    """Best µs per call of ``function`` over ``args.repeat`` runs of 1000 calls, on the
+    benchmark's clock, with the collector paused."""
+    best = float("inf")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(args.repeat):
+            started = clock()
+            for _ in range(1000):
+                function()
+            best = min(best, (clock() - started) * 1e3)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return best
+
+
+def time_case(case: Case, apps: dict[str, WSGIApp], args: argparse.Namespace) -> dict[str, Any]:
+    template = make_environ(case)
+    check(case, apps, template)
+    if case.verify is not None:
+        case.verify(apps, template)
+    numbers, runs = time_round_robin(apps, template, case.body, args)
     flask_best = min(runs["flask"])
     timings = {
         name: {
@@ -278,6 +332,17 @@ def time_case(case: Case, apps: dict[str, WSGIApp], args: argparse.Namespace) ->
     row: dict[str, Any] = {"case": case.name, "description": case.description, "timings": timings}
     if "bare" in timings:
         row["framework_vs_bare"] = timings["framework"]["best_us"] / timings["bare"]["best_us"]
+    if case.not_applicable:
+        row["not_applicable"] = dict(case.not_applicable)
+    if case.explain is not None:
+
+        def best_us(more: dict[str, WSGIApp]) -> dict[str, float]:
+            runs = time_round_robin(more, template, case.body, args)[1]
+            return {name: min(values) for name, values in runs.items()}
+
+        row["explained"] = case.explain(
+            apps, row, best_us, lambda function: time_call(function, args)
+        )
     return row
 
 
@@ -289,10 +354,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for case in CASES:
             if args.case and case.name not in args.case:
                 continue
-            apps = {name: contenders[name] for name in CONTENDERS if name in case.contenders}
+            pool = contenders if case.own_apps is None else case.own_apps(template_dir)
+            apps = {name: pool[name] for name in CONTENDERS if name in case.contenders}
             rows.append(time_case(case, apps, args))
             print_row(rows[-1])
     summary = summarise(rows)
+    print_notes(rows)
     print_summary(summary)
     return {
         "benchmark": "bench.dispatch",
@@ -318,78 +385,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Where flasklite stands: its slowest case against Flask, and every case a peer wins."""
-    ratios = {row["case"]: row["timings"]["framework"]["speedup_vs_flask"] for row in rows}
-    peers_faster = []
-    for row in rows:
-        ours = row["timings"]["framework"]["best_us"]
-        for peer in PEERS:
-            theirs = row["timings"].get(peer)
-            if theirs is not None and theirs["best_us"] < ours:
-                peers_faster.append(
-                    {
-                        "case": row["case"],
-                        "peer": peer,
-                        "peer_us": theirs["best_us"],
-                        "framework_us": ours,
-                        "peer_faster_by": ours / theirs["best_us"],
-                    }
-                )
-    below = sorted(case for case, ratio in ratios.items() if ratio < TARGET_VS_FLASK)
-    return {
-        "target_vs_flask": TARGET_VS_FLASK,
-        "framework_vs_flask": ratios,
-        "cases_below_target": below,
-        "peers_faster": peers_faster,
-    }
-
-
 def _version(dist: str) -> str:
     from importlib.metadata import version
 
     return version(dist)
-
-
-def _label(name: str) -> str:
-    return LABELS.get(name, name)
-
-
-HEADER = (
-    f"{'case':<11}"
-    + "".join(f"{_label(name) + ' µs':>14}" for name in CONTENDERS)
-    + "".join(f"{_label(name) + ' x flask':>19}" for name in ("framework", *PEERS))
-)
-
-
-def print_row(row: dict[str, Any]) -> None:
-    t = row["timings"]
-    cells = [f"{t[name]['best_us']:>14.2f}" if name in t else f"{'-':>14}" for name in CONTENDERS]
-    ratios = [
-        f"{t[name]['speedup_vs_flask']:>18.1f}x" if name in t else f"{'-':>19}"
-        for name in ("framework", *PEERS)
-    ]
-    print(f"{row['case']:<11}" + "".join(cells) + "".join(ratios), flush=True)
-
-
-def print_summary(summary: dict[str, Any]) -> None:
-    ratios = summary["framework_vs_flask"]
-    if not ratios:
-        return
-    slowest = min(ratios, key=ratios.get)
-    verdict = "met" if not summary["cases_below_target"] else "NOT met"
-    print(
-        f"flasklite vs Flask: at least {ratios[slowest]:.1f}x (case {slowest});"
-        f" target {summary['target_vs_flask']:.0f}x on every case: {verdict}"
-        + (f" (below: {', '.join(summary['cases_below_target'])})" if verdict != "met" else "")
-    )
-    if not summary["peers_faster"]:
-        print("Bottle and Falcon are slower than flasklite on every case.")
-    for win in summary["peers_faster"]:
-        print(
-            f"{win['peer']} beats flasklite on {win['case']}: {win['peer_us']:.2f} µs vs"
-            f" {win['framework_us']:.2f} µs ({win['peer_faster_by']:.2f}x faster)"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

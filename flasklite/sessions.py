@@ -21,11 +21,18 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
+from werkzeug.http import parse_cookie
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from .json.tag import TaggedJSONSerializer
+from .session_signing import SessionCookieSerializer
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
+
+# werkzeug's own ``Request.cookies``: a request class that keeps it reads cookies the standard
+# way, which ``request_cookie`` can do without building the request's header view.
+_STANDARD_COOKIES = WerkzeugRequest.cookies
 
 SESSION_DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
@@ -40,6 +47,26 @@ SESSION_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": None,
     "SESSION_REFRESH_EACH_REQUEST": True,
 }
+
+
+def request_cookie(request: Request, name: str) -> str | None:
+    """The value of the request's cookie ``name``, as ``request.cookies`` has it. Unless the
+    request class reads cookies its own way, the ``Cookie`` header is parsed straight from the
+    environ: ``request.cookies`` would first build the request and its header view, which costs
+    more than the parsing, on every request that brings a session."""
+    if type(request).cookies is _STANDARD_COOKIES:
+        return parse_cookie(request.environ).get(name)
+    return request.cookies.get(name)
+
+
+def add_vary_cookie(response: Response) -> None:
+    """``Vary: Cookie`` on ``response``; a plain header when it has no ``Vary`` yet (parsing
+    and rewriting the header through ``response.vary`` is only needed to merge)."""
+    headers = response.headers
+    if "Vary" in headers:
+        response.vary.add("Cookie")
+    else:
+        headers["Vary"] = "Cookie"
 
 
 def permanent_session_lifetime(app: Any) -> timedelta:
@@ -214,14 +241,12 @@ class SecureCookieSessionInterface(SessionInterface):
         cache_key = (keys, self.salt, self.digest_method, self.key_derivation, self.serializer)
         serializer = self._serializers.get(cache_key)
         if serializer is None:
-            serializer = URLSafeTimedSerializer(
-                list(keys),
+            serializer = SessionCookieSerializer(
+                keys,
                 salt=self.salt,
                 serializer=self.serializer,
-                signer_kwargs={
-                    "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
-                },
+                key_derivation=self.key_derivation,
+                digest_method=self.digest_method,
             )
             if len(self._serializers) >= 16:  # keys change rarely; never let this grow
                 self._serializers.clear()
@@ -241,7 +266,7 @@ class SecureCookieSessionInterface(SessionInterface):
         signer = self.get_signing_serializer(app)
         if signer is None:
             return None
-        cookie = request.cookies.get(self.get_cookie_name(app))
+        cookie = request_cookie(request, self.get_cookie_name(app))
         if cookie:
             max_age = int(permanent_session_lifetime(app).total_seconds())
             try:
@@ -255,25 +280,25 @@ class SecureCookieSessionInterface(SessionInterface):
         return session
 
     def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
-        cookie_name = self.get_cookie_name(app)
-        options = self.cookie_options(app)
         # A response that read or changed the session depends on the cookie: caches must key
-        # on it (``Vary: Cookie``).
+        # on it (``Vary: Cookie``). The cookie's settings are read only when it is written.
         varies = session.accessed
         if session:
             if self.should_set_cookie(app, session):
                 signer = self.get_signing_serializer(app)
                 assert signer is not None, "save_session called for an app without SECRET_KEY"
-                expires = self.get_expiration_time(app, session)
                 response.set_cookie(
-                    cookie_name, signer.dumps(dict(session)), expires=expires, **options
+                    self.get_cookie_name(app),
+                    signer.dumps(dict(session)),
+                    expires=self.get_expiration_time(app, session),
+                    **self.cookie_options(app),
                 )
                 varies = True
         elif session.modified:  # emptied during this request: remove the cookie
-            response.delete_cookie(cookie_name, **options)
+            response.delete_cookie(self.get_cookie_name(app), **self.cookie_options(app))
             varies = True
         if varies:
-            response.vary.add("Cookie")
+            add_vary_cookie(response)
 
 
 def open_request_session(app: Any, request: Request) -> SessionMixin:

@@ -156,8 +156,12 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
-# Values the tags never change (bool is an int; a subclass of these still goes through the tags).
+# Values the built-in tags never change (bool is an int; a subclass of these still goes through
+# the tags).
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+_BUILTIN_TAGS = frozenset(
+    {TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime}
+)
 
 
 class TaggedJSONSerializer:
@@ -178,6 +182,7 @@ class TaggedJSONSerializer:
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self.builtin_tags_only = True
         for tag_class in self.default_tags:
             self.register(tag_class)
         # Built once: json.dumps/loads with any option build a new encoder/decoder per call,
@@ -199,11 +204,23 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        # A tag of the app's own may claim any value, so only the built-in ones allow skipping.
+        self.builtin_tags_only = all(type(known) in _BUILTIN_TAGS for known in self.order)
 
     def tag(self, value: Any) -> Any:
         """``value`` with every part JSON cannot represent replaced by its tagged form."""
-        if type(value) in _PLAIN_TYPES:  # most session values: nothing to check
-            return value
+        kind = type(value)
+        if self.builtin_tags_only:
+            # No built-in tag changes a plain value, or a dict of them whose key is not a tag
+            # key (a session of strings and numbers): nothing to check, nothing to copy.
+            if kind in _PLAIN_TYPES:
+                return value
+            if kind is dict and (len(value) != 1 or next(iter(value)) not in self.tags):
+                for item in value.values():
+                    if type(item) not in _PLAIN_TYPES:
+                        break
+                else:
+                    return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)

@@ -237,6 +237,56 @@ def test_registering_a_tag() -> None:
     assert serializer.order[0].key == " c"
 
 
+PLAIN_SESSIONS = [
+    {"visits": 8},
+    {"user": "ann", "admin": False, "score": 1.5, "note": None},
+    {" t": 1},  # one key that is a tag's key: must still be escaped
+    {" di": "x", "other": 2},  # tag-like key among others: plain JSON
+    {},
+]
+
+
+@pytest.mark.parametrize("value", PLAIN_SESSIONS, ids=repr)
+def test_plain_sessions_are_written_as_flask_writes_them(value: dict[str, Any]) -> None:
+    from flask.json.tag import TaggedJSONSerializer as FlaskSerializer
+
+    ours = TaggedJSONSerializer()
+    assert ours.dumps(value) == FlaskSerializer().dumps(value)
+    assert ours.loads(ours.dumps(value)) == value
+
+
+class TagBigInt(JSONTag):
+    """Integers too large for a JavaScript number, kept as text: a tag that claims plain ints."""
+
+    key = " big"
+
+    def check(self, value: Any) -> bool:
+        return type(value) is int and abs(value) > 2**53
+
+    def to_json(self, value: Any) -> Any:
+        return str(value)
+
+    def to_python(self, value: Any) -> Any:
+        return int(value)
+
+
+def test_a_registered_tag_also_sees_plain_values() -> None:
+    """Plain values skip the tag checks only while every tag is a built-in one."""
+    from flask.json.tag import TaggedJSONSerializer as FlaskSerializer
+
+    ours, theirs = TaggedJSONSerializer(), FlaskSerializer()
+    ours.register(TagBigInt)
+    theirs.register(TagBigInt)  # type: ignore[arg-type]  # same protocol as Flask's JSONTag
+    value = {"id": 2**60, "small": 1}
+    assert (
+        ours.dumps(value)
+        == theirs.dumps(value)
+        == '{"id":{" big":"1152921504606846976"},"small":1}'
+    )
+    assert ours.loads(ours.dumps(value)) == value
+    assert ours.dumps(2**60) == '{" big":"1152921504606846976"}'
+
+
 def test_request_get_json_uses_the_apps_provider(make_app: AppFactory) -> None:
     class Decimals(DefaultJSONProvider):
         def loads(self, s: str | bytes, **kwargs: Any) -> Any:
