@@ -79,17 +79,6 @@ class Request(WerkzeugRequest):
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
 
-    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
-
-        def __getattr__(self, name: str) -> Any:
-            # Only reached for a name the object does not have.
-            # werkzeug probes for its own optional attributes (``getattr(self, name, None)``)
-            # on every body read: those must stay cheap misses.
-            if name not in _SET_BY_REQUEST_CONSTRUCTOR or not self.construction_deferred:
-                raise AttributeError(name)
-            self.finish_construction()
-            return getattr(self, name)
-
     def finish_construction(self) -> None:
         """Run werkzeug's deferred constructor; attributes set on the request since are kept,
         as if the constructor had run first."""
@@ -200,9 +189,34 @@ class Request(WerkzeugRequest):
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
 
 
+class SetOnConstruction:
+    """A class attribute standing in for one that werkzeug's ``Request`` constructor sets on the
+    instance: the first read runs that deferred constructor, whose assignment then shadows this
+    (a descriptor without ``__set__``), so later reads are plain instance look-ups.
+
+    Rather than a ``__getattr__``: with one, every miss costs two exceptions, and werkzeug
+    probes for its optional attributes (``getattr(self, name, None)``) on every body read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, request: Request | None, owner: type[Any] | None = None) -> Any:
+        if request is None:
+            return self
+        request.finish_construction()
+        try:
+            return vars(request)[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+
 #: The attributes werkzeug's ``Request`` constructor sets (beyond ``environ`` and ``shallow``),
 #: found by running it once.
 _SET_BY_REQUEST_CONSTRUCTOR = frozenset(vars(WerkzeugRequest({}))) - {"environ", "shallow"}
+if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+    for attribute_name in _SET_BY_REQUEST_CONSTRUCTOR:
+        setattr(Request, attribute_name, SetOnConstruction(attribute_name))
+    del attribute_name
 
 
 class ClientBody:
