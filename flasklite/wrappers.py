@@ -22,27 +22,23 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
 
-# A body that starts with one of these is not plain UTF-8 to ``json.loads`` (byte order marks,
-# or the NUL bytes of UTF-16/32 text): those go through its encoding detection.
-_NOT_PLAIN_UTF8 = (b"\xef\xbb\xbf", b"\xfe\xff", b"\xff\xfe")
-
-
 class BoundedJSON:
-    """The ``json`` module as request bodies use it, where input nested too deeply for the
-    parser is bad JSON like any other (a ``ValueError``, so a 400) rather than a
-    ``RecursionError`` that would make a few kilobytes of ``[[[[`` a 500.
-
-    A plain UTF-8 body is decoded here, as ``json.loads`` would decode it after its (pure
-    Python) encoding detection, which costs more than parsing a small body."""
+    """The ``json`` module as request bodies use it, through the app's provider (``app.json``;
+    the stdlib outside an app), where input nested too deeply for the parser is bad JSON like
+    any other (a ``ValueError``, so a 400) rather than a ``RecursionError`` that would make a
+    few kilobytes of ``[[[[`` a 500."""
 
     dumps = staticmethod(flasklite_json.dumps)
 
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
-        if type(data) is bytes and not data.startswith(_NOT_PLAIN_UTF8) and b"\0" not in data[:4]:
-            data = data.decode("utf-8", "surrogatepass")
+        ctx = _cv_ctx.get(None)
         try:
-            return flasklite_json.loads(data, **kwargs)  # the app's provider (app.json)
+            if ctx is None:
+                return flasklite_json.loads(data, **kwargs)
+            if kwargs:
+                return ctx.app.json.loads(data, **kwargs)
+            return ctx.app.json.loads(data)  # get_json passes none: no dict to build
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
@@ -169,23 +165,22 @@ class Request(WerkzeugRequest):
                 " disabled."
             )
         environ = self.environ
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if chunked and not environ.get("wsgi.input_terminated"):
-            # A server that leaves chunked bodies encoded (wsgiref) gives no length and no end
-            # marker: werkzeug would read nothing and the upload would vanish silently.
-            raise LengthRequired(
-                "This server cannot read a chunked request body; send Content-Length."
-            )
-        limit = self.max_content_length
-        text: Any = environ.get("CONTENT_LENGTH")
-        length = int(text) if type(text) is str and text.isascii() and text.isdigit() else None
-        limited: Any
-        within = length is not None and (limit is None or length <= limit)
-        if length is not None and within and not environ.get("wsgi.input_terminated"):
-            # The plain case, read directly (see BoundedBody); anything else, and the 413, is
-            # get_input_stream's.
-            return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
-        limited = get_input_stream(environ, max_content_length=limit)
+        if not environ.get("wsgi.input_terminated"):
+            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+                # A server that leaves chunked bodies encoded (wsgiref) gives no length and no
+                # end marker: werkzeug would read nothing and the upload would vanish silently.
+                raise LengthRequired(
+                    "This server cannot read a chunked request body; send Content-Length."
+                )
+            text: Any = environ.get("CONTENT_LENGTH")
+            if type(text) is str and text.isdigit() and text.isascii():
+                # The plain case, read directly (see BoundedBody); anything else, and the 413,
+                # is get_input_stream's.
+                length = int(text)
+                limit = self.max_content_length
+                if limit is None or length <= limit:
+                    return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
+        limited = get_input_stream(environ, max_content_length=self.max_content_length)
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
 
 
