@@ -160,14 +160,15 @@ class Flask(AppBase):
         tuple ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``."""
         value, status, headers = _unpack_tuple(rv) if type(rv) is tuple else (rv, None, None)
         cls = self.response_class
+        # Most views return text or JSON, so those are tried first; no value is both.
         match value:
-            case cls():
-                response = value
             case str() | bytes() | bytearray():
-                response = cls(value, status=status, headers=headers)
+                response = cls(value, status, headers)
                 status = headers = None
             case dict() | list():
                 response = self.json.response(value)
+            case cls():
+                response = value
             case None:
                 raise TypeError(
                     f"The view function for {self._request_ctx().endpoint!r} did not return a"
@@ -191,7 +192,7 @@ class Flask(AppBase):
                     f" WSGI callable, but it was a {type(value).__name__}."
                 )
         if status is not None:
-            binary = isinstance(status, bytes | bytearray)
+            binary = type(status) is not int and isinstance(status, bytes | bytearray)
             response.status = str(status, "utf-8") if binary else status
         if headers:
             response.headers.update(headers)
@@ -346,6 +347,8 @@ def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
         return rv[0], rv[1], rv[2]
     if len(rv) == 2:
         second = rv[1]
+        if type(second) is int:  # the usual (body, status): decided without the class checks
+            return rv[0], second, None
         if isinstance(second, Headers | dict | tuple | list):
             return rv[0], None, second
         return rv[0], second, None

@@ -73,6 +73,8 @@ def test_generator_is_streamed_chunk_by_chunk(app: Flask) -> None:
         (("made", 201), 201, None),
         (("made", "202 Accepted"), 202, None),
         (("made", HTTPStatus.CREATED), 201, None),
+        (([1, 2], 201), 201, None),
+        ((b"made", 201, [("X-A", "1")]), 201, "1"),
         (("made", {"X-A": "1"}), 200, "1"),
         (("made", [("X-A", "1")]), 200, "1"),
         (("made", Headers({"X-A": "1"})), 200, "1"),
