@@ -142,10 +142,14 @@ class DefaultJSONProvider(JSONProvider):
             raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        data = self._prepare_response_obj(args, kwargs)
+        # One value, what make_response passes, is the common case: no packing to decide.
+        data = (
+            args[0] if len(args) == 1 and not kwargs else self._prepare_response_obj(args, kwargs)
+        )
         self._encoders()
-        app = self.app
-        indent = self.compact is False or (self.compact is None and app.debug)
+        app = self.app_ref() or self.app  # the property only to raise its error
+        compact = self.compact
+        indent = compact is False or (compact is None and app.debug)
         text = (self._pretty if indent else self._compact).encode(data)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
 
