@@ -412,15 +412,22 @@ class Response(WerkzeugResponse):
         if content_type is None and headers is None:
             chosen = self.default_mimetype if mimetype is None else mimetype
             if chosen is not None:
-                content_type = content_type_of(chosen)
+                content_type = _CONTENT_TYPES.get(chosen) or content_type_of(chosen)
         kind = type(response)
-        if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+        cls = type(self)
+        plain = _plain_storers.get(cls)
+        if plain is None:
+            plain = _stores_bodies_plainly(cls)
+        if (kind is str or kind is bytes) and plain:
             data = response.encode() if kind is str else response
             if headers is None and content_type is not None and not direct_passthrough:
-                # What werkzeug's constructor and set_data would leave, minus the headers.
+                # What werkzeug's constructor and set_data would leave, minus the headers; the
+                # status as the ``status`` setter stores it (the class keeps that setter).
                 self.response = [data]
                 self.direct_passthrough = False
-                self.status = self.default_status if status is None else status
+                value = self.default_status if status is None else status
+                known = _STATUSES.get((type(value), value))
+                self.status_line, self.status_number = known or status_of(value)
                 self.deferred = (content_type, str(len(data)))
                 self.has_close_callbacks = False
                 return
@@ -494,22 +501,26 @@ class Response(WerkzeugResponse):
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         body = self.response
-        code = self.status_code
+        cls = type(self)
+        as_is = _plain_senders.get(cls)
+        if as_is is None:
+            as_is = _sends_as_is(cls)
         if (
-            type(body) is list
+            as_is  # then the status is where this class's setter keeps it
+            and type(body) is list
             and len(body) == 1
             and type(body[0]) is bytes
             and not self.has_close_callbacks
             and not self.direct_passthrough
-            and 200 <= code != 204
-            and code != 304
+            and 200 <= self.status_number != 204
+            and self.status_number != 304
             and environ.get("REQUEST_METHOD") != "HEAD"
-            and _sends_as_is(type(self))
         ):
             deferred = self.deferred
             if deferred is not None:
                 start_response(
-                    self.status, [("Content-Type", deferred[0]), ("Content-Length", deferred[1])]
+                    self.status_line,
+                    [("Content-Type", deferred[0]), ("Content-Length", deferred[1])],
                 )
                 return body
             pairs = self.headers.to_wsgi_list()
@@ -529,10 +540,11 @@ _plain_storers: dict[type[Any], bool] = {}
 
 
 def _stores_bodies_plainly(cls: type[Response]) -> bool:
-    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length."""
+    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length, and this
+    class's ``status`` (the constructor's shortcut stores what its setter would)."""
     verdict = _plain_storers.get(cls)
     if verdict is None:
-        same = cls.set_data is WerkzeugResponse.set_data
+        same = cls.set_data is WerkzeugResponse.set_data and cls.status is Response.status
         verdict = _plain_storers[cls] = same and cls.automatically_set_content_length is True
     return verdict
 
@@ -542,7 +554,8 @@ def _sends_as_is(cls: type[Response]) -> bool:
     subclass that changes how headers, bodies or the WSGI answer are made is left to them."""
     verdict = _plain_senders.get(cls)
     if verdict is None:
-        steps = ("get_wsgi_headers", "get_app_iter", "get_wsgi_response", "iter_encoded")
+        steps = ["get_wsgi_headers", "get_app_iter", "get_wsgi_response", "iter_encoded"]
+        steps += ["status", "status_code"]  # the shortcut reads what their setters stored
         verdict = all(getattr(cls, step) is getattr(Response, step) for step in steps)
         _plain_senders[cls] = verdict
     return verdict

@@ -315,6 +315,38 @@ def test_constructor_respects_a_subclass_that_stores_bodies_its_own_way() -> Non
     assert Upper("quiet").get_data() == b"QUIET"
 
 
+def test_a_subclass_with_its_own_status_is_constructed_and_sent_through_it() -> None:
+    class Teapot(Response):
+        @property
+        def status(self) -> str:
+            return "418 I'M A TEAPOT"
+
+        @status.setter
+        def status(self, value: Any) -> None:
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
+        @property
+        def status_code(self) -> int:
+            return 418
+
+    sent: list[str] = []
+    answer = Teapot("tea", status=200)
+    body = answer(
+        {"REQUEST_METHOD": "GET"}, lambda status, headers, exc_info=None: sent.append(status)
+    )
+    assert b"".join(body) == b"tea" and sent == ["418 I'M A TEAPOT"]
+
+
+def test_a_subclass_with_its_own_status_code_is_sent_by_werkzeug() -> None:
+    class NoContent(Response):
+        @property
+        def status_code(self) -> int:
+            return 204
+
+    body = NoContent("dropped")({"REQUEST_METHOD": "GET"}, lambda *args: None)
+    assert b"".join(body) == b""  # werkzeug sends no body for a 204
+
+
 def test_constructor_respects_a_subclass_without_automatic_content_length() -> None:
     class NoLength(Response):
         automatically_set_content_length = False
