@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, LengthRequired
-from werkzeug.utils import cached_property, get_content_type
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
@@ -155,10 +155,30 @@ class Request(WerkzeugRequest):
                 raise
             raise BadRequest("The request body is not valid JSON.") from None
 
-    @cached_property
+    #: The body stream once ``stream`` opened it (or something assigned one).
+    opened_stream: IO[bytes] | None = None
+
+    # A plain property over ``open_stream`` where werkzeug has a cached_property: the same
+    # caching, assignment and deletion, without a Python-level descriptor on every body read.
+    @property
     def stream(self) -> IO[bytes]:
         """werkzeug's input stream (with the Content-Length and size limits), where a read the
-        server fails because of what the client sent becomes a 400."""
+        server fails because of what the client sent becomes a 400. Opened on first use."""
+        opened = self.opened_stream
+        if opened is None:
+            opened = self.opened_stream = self.open_stream()
+        return opened
+
+    @stream.setter
+    def stream(self, value: IO[bytes]) -> None:
+        self.opened_stream = value
+
+    @stream.deleter
+    def stream(self) -> None:
+        self.opened_stream = None
+
+    def open_stream(self) -> IO[bytes]:
+        """The body stream ``stream`` hands out (see there)."""
         if self.shallow:
             raise RuntimeError(
                 "This request was created with 'shallow=True', reading from the input stream is"

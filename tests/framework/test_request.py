@@ -330,3 +330,15 @@ def test_partial_reads_of_the_body_match_werkzeugs_stream(body: bytes, length: s
         return seen
 
     assert reads(Request) == reads(WerkzeugRequest)
+
+
+@pytest.mark.parametrize("make", [Request, WerkzeugRequest])
+def test_stream_is_cached_and_can_be_replaced_or_reopened_as_in_werkzeug(make: Any) -> None:
+    environ = EnvironBuilder(method="POST", data=b"from the client").get_environ()
+    req = make(environ)
+    assert req.stream is req.stream  # opened once
+    req.stream = io.BytesIO(b"replaced")
+    assert req.get_data(cache=False) == b"replaced"
+    del req.stream  # opened again from the environ on the next read
+    environ["wsgi.input"].seek(0)
+    assert req.get_data(cache=False) == b"from the client"
