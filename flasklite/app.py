@@ -120,7 +120,8 @@ class Flask(AppBase):
         method = ctx.environ.get("REQUEST_METHOD", "").upper()
         if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             return self.make_default_options_response()
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**(args or {}))
+        view = self.ensure_sync(self.view_functions[rule.endpoint])
+        return view(**args) if args else view()  # no empty keyword dict to build and unpack
 
     def raise_routing_exception(self, request: Any) -> NoReturn:
         error = request.routing_exception

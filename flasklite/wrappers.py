@@ -186,7 +186,8 @@ class Request(WerkzeugRequest):
             )
         environ = self.environ
         if not environ.get("wsgi.input_terminated"):
-            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            coding = environ.get("HTTP_TRANSFER_ENCODING")
+            if coding and "chunked" in coding.lower():
                 # A server that leaves chunked bodies encoded (wsgiref) gives no length and no
                 # end marker: werkzeug would read nothing and the upload would vanish silently.
                 raise LengthRequired(
