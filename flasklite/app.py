@@ -98,6 +98,8 @@ class Flask(AppBase):
         rule, args, _ = self._request_ctx().match_result()
         endpoint = None if rule is None else rule.endpoint
         preprocessors, before_funcs = self.request_hooks(endpoint)
+        if not (preprocessors or before_funcs):
+            return None  # hooks elsewhere (another blueprint's), none for this endpoint
         for func in preprocessors:
             func(endpoint, args)
         for func in before_funcs:
@@ -290,9 +292,8 @@ class Flask(AppBase):
         return error_response(self, e, as_json=as_json)
 
     def _request_ctx(self) -> RequestContext:
-        ctx = _cv_ctx.get()
-        assert isinstance(ctx, RequestContext)
-        return ctx
+        # Called by the request flow's steps, inside the request context wsgi_app pushed.
+        return _cv_ctx.get()  # type: ignore[return-value]
 
     def _current_scopes(self) -> tuple[str | None, ...]:
         ctx = _cv_ctx.get(None)
