@@ -199,7 +199,8 @@ def _variants(shape: Shape) -> list[Shape]:
 @dataclass(frozen=True)
 class PatternRoutes:
     """Rules matched by shape, bucketed by (segment count, first literal segment or None), and
-    what it takes to know that no rule at all can match a path."""
+    what it takes to know that no rule at all can match a path. A bucket of a literal first
+    segment ends with the routes of (count, None): one look-up finds every candidate."""
 
     buckets: dict[tuple[int, str | None], list[PatternRoute]]
     #: The first segment of every rule whose first segment is a literal.
@@ -232,6 +233,9 @@ def pattern_routes(url_map: Map) -> PatternRoutes:
             first = segments[0].literal if segments else None
             route = pattern_route(rule, segments)
             buckets.setdefault((len(segments), first), []).append(route)
+    for (count, first), routes in buckets.items():
+        if first is not None:
+            routes.extend(buckets.get((count, None), ()))
     starts = [shape[0] if shape else "" for _, shape, _ in read]
     literal_starts = frozenset(start for start in starts if isinstance(start, str))
     # Rules with a host or subdomain part are matched on the host too: stay out of the way.
@@ -248,21 +252,27 @@ def match_pattern(
     path whose first segment starts no rule: werkzeug's search could not take a single step."""
     if method == "OPTIONS" or "//" in path or not path.startswith("/"):
         return None  # automatic OPTIONS answers and slash redirects are werkzeug's
-    parts = path[1:].split("/")
-    if not table.open_start and parts[0] not in table.first_segments:
-        raise NotFound()
-    count = len(parts)
-    for candidates in (table.buckets.get((count, parts[0])), table.buckets.get((count, None))):
-        for route in candidates or ():
-            methods = route.rule.methods
-            if methods is None or method not in methods:
-                continue
-            if route.whole is None:
-                values = _convert(route.segments, parts)
-            else:
-                values = _convert_whole(route, route.whole.fullmatch(path))
-            if values is not None:
-                return route.rule, values
+    # The segment count and the first segment, without splitting the path (only the
+    # segment-by-segment check needs the parts).
+    count = path.count("/")
+    end = path.find("/", 1)
+    first = path[1:] if end < 0 else path[1:end]
+    buckets = table.buckets
+    candidates = buckets.get((count, first))
+    if candidates is None:
+        if not table.open_start and first not in table.first_segments:
+            raise NotFound()
+        candidates = buckets.get((count, None)) or []
+    for route in candidates:
+        methods = route.rule.methods
+        if methods is None or method not in methods:
+            continue
+        if route.whole is None:
+            values = _convert(route.segments, path[1:].split("/"))
+        else:
+            values = _convert_whole(route, route.whole.fullmatch(path))
+        if values is not None:
+            return route.rule, values
     return None
 
 
