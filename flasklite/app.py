@@ -98,6 +98,8 @@ class Flask(AppBase):
         rule, args, _ = self._request_ctx().match_result()
         endpoint = None if rule is None else rule.endpoint
         preprocessors, before_funcs = self.request_hooks(endpoint)
+        if not (preprocessors or before_funcs):
+            return None  # hooks elsewhere (another blueprint's), none for this endpoint
         for func in preprocessors:
             func(endpoint, args)
         for func in before_funcs:
@@ -120,7 +122,8 @@ class Flask(AppBase):
         method = ctx.environ.get("REQUEST_METHOD", "").upper()
         if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             return self.make_default_options_response()
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**(args or {}))
+        view = self.ensure_sync(self.view_functions[rule.endpoint])
+        return view(**args) if args else view()  # no empty keyword dict to build and unpack
 
     def raise_routing_exception(self, request: Any) -> NoReturn:
         error = request.routing_exception
@@ -160,14 +163,15 @@ class Flask(AppBase):
         tuple ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``."""
         value, status, headers = _unpack_tuple(rv) if type(rv) is tuple else (rv, None, None)
         cls = self.response_class
+        # Most views return text or JSON, so those are tried first; no value is both.
         match value:
-            case cls():
-                response = value
             case str() | bytes() | bytearray():
-                response = cls(value, status=status, headers=headers)
+                response = cls(value, status, headers)
                 status = headers = None
             case dict() | list():
                 response = self.json.response(value)
+            case cls():
+                response = value
             case None:
                 raise TypeError(
                     f"The view function for {self._request_ctx().endpoint!r} did not return a"
@@ -191,7 +195,7 @@ class Flask(AppBase):
                     f" WSGI callable, but it was a {type(value).__name__}."
                 )
         if status is not None:
-            binary = isinstance(status, bytes | bytearray)
+            binary = type(status) is not int and isinstance(status, bytes | bytearray)
             response.status = str(status, "utf-8") if binary else status
         if headers:
             response.headers.update(headers)
@@ -288,9 +292,8 @@ class Flask(AppBase):
         return error_response(self, e, as_json=as_json)
 
     def _request_ctx(self) -> RequestContext:
-        ctx = _cv_ctx.get()
-        assert isinstance(ctx, RequestContext)
-        return ctx
+        # Called by the request flow's steps, inside the request context wsgi_app pushed.
+        return _cv_ctx.get()  # type: ignore[return-value]
 
     def _current_scopes(self) -> tuple[str | None, ...]:
         ctx = _cv_ctx.get(None)
@@ -346,6 +349,8 @@ def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
         return rv[0], rv[1], rv[2]
     if len(rv) == 2:
         second = rv[1]
+        if type(second) is int:  # the usual (body, status): decided without the class checks
+            return rv[0], second, None
         if isinstance(second, Headers | dict | tuple | list):
             return rv[0], None, second
         return rv[0], second, None

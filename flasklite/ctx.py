@@ -309,14 +309,14 @@ class RequestContext(AppContext):
             self._built.routing_exception = error
 
     def push(self) -> None:
-        first = not self._tokens
-        if first:
-            outer = _cv_ctx.get(None)
-            if outer is not None and outer.app is self.app:
-                self._owner = outer.owning_context() if isinstance(outer, RequestContext) else outer
-        super().push()
-        if first:
-            self.match_request()
+        if self._tokens:  # pushed again: nothing more to find
+            AppContext.push(self)
+            return
+        outer = _cv_ctx.get(None)
+        if outer is not None and outer.app is self.app:
+            self._owner = outer.owning_context() if isinstance(outer, RequestContext) else outer
+        AppContext.push(self)
+        self.match_request()
 
     def owning_context(self) -> AppContext:
         """The application context whose ``g`` and teardown this request uses."""

@@ -58,6 +58,17 @@ class _RequestProxy(LocalProxy):  # type: ignore[type-arg]
 
     __slots__ = ()
 
+    def __getattribute__(self, name: str) -> Any:
+        # LocalProxy has no public names of its own, so a public name is always the request's:
+        # forwarded here at once. Through __getattr__ alone, each read would first fail the
+        # proxy's own look-up, and raising that AttributeError costs more than the rest.
+        if not name.startswith("_"):
+            ctx = _cv_ctx.get(None)
+            if ctx is None or ctx.request is None:
+                raise RuntimeError(_no_req_msg)
+            return getattr(ctx.request, name)
+        return super().__getattribute__(name)
+
     def __getattr__(self, name: str) -> Any:
         ctx = _cv_ctx.get(None)  # _get_request inlined: this runs for every attribute read
         if ctx is None or ctx.request is None:

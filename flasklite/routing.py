@@ -102,6 +102,48 @@ class Segment:
 class PatternRoute:
     rule: WerkzeugRule
     segments: tuple[Segment, ...]
+    #: The whole path as one expression, if the route has one (``whole_path_pattern``), and
+    #: (variable, converter) for its groups, in order.
+    whole: re.Pattern[str] | None = None
+    converting: tuple[tuple[str, BaseConverter], ...] = ()
+
+
+#: werkzeug's own converter classes: their regexes match the same text inside a longer
+#: expression as on their own (no anchors, no look-arounds). Others go segment by segment.
+_BUILT_IN_CONVERTERS = frozenset(Map.default_converters.values())
+
+
+def whole_path_pattern(segments: tuple[Segment, ...]) -> re.Pattern[str] | None:
+    """``/literal/(regex)/…`` for a route's segments, when each converter is werkzeug's own.
+
+    A path with as many segments as the route (its bucket says so) matches this exactly when
+    each part matches its segment: the expression's slashes must take the path's slashes, so no
+    group can hold one, and the groups are the parts. One regex call instead of one a segment.
+    """
+    pieces = []
+    for segment in segments:
+        if segment.literal is not None:
+            pieces.append(re.escape(segment.literal))
+        elif type(segment.converter) in _BUILT_IN_CONVERTERS:
+            pieces.append(f"({segment.converter.regex})")  # type: ignore[union-attr]
+        else:
+            return None
+    compiled = re.compile("/" + "/".join(pieces))
+    # A regex with capturing groups of its own would shift the numbering.
+    wanted = sum(segment.literal is None for segment in segments)
+    return compiled if compiled.groups == wanted else None
+
+
+def pattern_route(rule: WerkzeugRule, segments: tuple[Segment, ...]) -> PatternRoute:
+    whole = whole_path_pattern(segments)
+    if whole is None:
+        return PatternRoute(rule, segments)
+    converting = tuple(
+        (segment.variable, segment.converter)
+        for segment in segments
+        if segment.converter is not None
+    )
+    return PatternRoute(rule, segments, whole, converting)
 
 
 def _read_rule(rule: WerkzeugRule) -> tuple[Shape, tuple[Segment, ...] | None]:
@@ -157,7 +199,8 @@ def _variants(shape: Shape) -> list[Shape]:
 @dataclass(frozen=True)
 class PatternRoutes:
     """Rules matched by shape, bucketed by (segment count, first literal segment or None), and
-    what it takes to know that no rule at all can match a path."""
+    what it takes to know that no rule at all can match a path. A bucket of a literal first
+    segment ends with the routes of (count, None): one look-up finds every candidate."""
 
     buckets: dict[tuple[int, str | None], list[PatternRoute]]
     #: The first segment of every rule whose first segment is a literal.
@@ -188,7 +231,11 @@ def pattern_routes(url_map: Map) -> PatternRoutes:
         )
         if not clash:
             first = segments[0].literal if segments else None
-            buckets.setdefault((len(segments), first), []).append(PatternRoute(rule, segments))
+            route = pattern_route(rule, segments)
+            buckets.setdefault((len(segments), first), []).append(route)
+    for (count, first), routes in buckets.items():
+        if first is not None:
+            routes.extend(buckets.get((count, None), ()))
     starts = [shape[0] if shape else "" for _, shape, _ in read]
     literal_starts = frozenset(start for start in starts if isinstance(start, str))
     # Rules with a host or subdomain part are matched on the host too: stay out of the way.
@@ -205,24 +252,52 @@ def match_pattern(
     path whose first segment starts no rule: werkzeug's search could not take a single step."""
     if method == "OPTIONS" or "//" in path or not path.startswith("/"):
         return None  # automatic OPTIONS answers and slash redirects are werkzeug's
-    parts = path[1:].split("/")
-    if not table.open_start and parts[0] not in table.first_segments:
-        raise NotFound()
-    count = len(parts)
-    for candidates in (table.buckets.get((count, parts[0])), table.buckets.get((count, None))):
-        for route in candidates or ():
-            methods = route.rule.methods
-            if methods is None or method not in methods:
-                continue
-            values = _convert(route.segments, parts)
-            if values is not None:
-                return route.rule, values
+    # The segment count and the first segment, without splitting the path (only the
+    # segment-by-segment check needs the parts).
+    count = path.count("/")
+    end = path.find("/", 1)
+    first = path[1:] if end < 0 else path[1:end]
+    buckets = table.buckets
+    candidates = buckets.get((count, first))
+    if candidates is None:
+        if not table.open_start and first not in table.first_segments:
+            raise NotFound()
+        candidates = buckets.get((count, None)) or []
+    for route in candidates:
+        methods = route.rule.methods
+        if methods is None or method not in methods:
+            continue
+        if route.whole is None:
+            values = _convert(route.segments, path[1:].split("/"))
+        else:
+            values = _convert_whole(route, route.whole.fullmatch(path))
+        if values is not None:
+            return route.rule, values
     return None
+
+
+def _convert_whole(route: PatternRoute, found: re.Match[str] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    values: dict[str, Any] = {}
+    try:
+        if len(route.converting) == 1:  # the usual single value, without a loop
+            variable, converter = route.converting[0]
+            values[variable] = converter.to_python(found.group(1))
+            return values
+        # As many groups as converters (whole_path_pattern checks). zip's keyword argument
+        # alone costs more than the rest of the loop.
+        for (variable, converter), text in zip(route.converting, found.groups()):  # noqa: B905
+            values[variable] = converter.to_python(text)
+    except ValidationError:
+        return None
+    return values
 
 
 def _convert(segments: tuple[Segment, ...], parts: list[str]) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
-    for segment, part in zip(segments, parts, strict=True):
+    # As long as each other (the bucket's key says so); see _convert_whole on zip.
+    for segment, part in zip(segments, parts):  # noqa: B905
         if segment.literal is not None:
             if segment.literal != part:
                 return None

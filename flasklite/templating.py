@@ -101,17 +101,18 @@ def create_jinja_environment(app: AppBase) -> Environment:
 
 
 def _announce(signal: Any, app: AppBase, template: Template, context: dict[str, Any]) -> None:
-    """Send a template signal, only when someone listens (building the call costs otherwise)."""
-    if signal.receivers:
-        about = {"template": template, "context": context}
-        signal.send(app, _async_wrapper=app.ensure_sync, **about)
+    """Send a template signal (to its listeners: the caller checks there are some)."""
+    about = {"template": template, "context": context}
+    signal.send(app, _async_wrapper=app.ensure_sync, **about)
 
 
 def _render(app: AppBase, template: Template, context: dict[str, Any]) -> str:
     app.update_template_context(context)
-    _announce(before_render_template, app, template, context)
+    if before_render_template.receivers:  # checked here: most renders have no listener
+        _announce(before_render_template, app, template, context)
     rendered = template.render(context)
-    _announce(template_rendered, app, template, context)
+    if template_rendered.receivers:
+        _announce(template_rendered, app, template, context)
     return rendered
 
 

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, LengthRequired
-from werkzeug.utils import cached_property, get_content_type
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
@@ -22,27 +22,23 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
 
-# A body that starts with one of these is not plain UTF-8 to ``json.loads`` (byte order marks,
-# or the NUL bytes of UTF-16/32 text): those go through its encoding detection.
-_NOT_PLAIN_UTF8 = (b"\xef\xbb\xbf", b"\xfe\xff", b"\xff\xfe")
-
-
 class BoundedJSON:
-    """The ``json`` module as request bodies use it, where input nested too deeply for the
-    parser is bad JSON like any other (a ``ValueError``, so a 400) rather than a
-    ``RecursionError`` that would make a few kilobytes of ``[[[[`` a 500.
-
-    A plain UTF-8 body is decoded here, as ``json.loads`` would decode it after its (pure
-    Python) encoding detection, which costs more than parsing a small body."""
+    """The ``json`` module as request bodies use it, through the app's provider (``app.json``;
+    the stdlib outside an app), where input nested too deeply for the parser is bad JSON like
+    any other (a ``ValueError``, so a 400) rather than a ``RecursionError`` that would make a
+    few kilobytes of ``[[[[`` a 500."""
 
     dumps = staticmethod(flasklite_json.dumps)
 
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
-        if type(data) is bytes and not data.startswith(_NOT_PLAIN_UTF8) and b"\0" not in data[:4]:
-            data = data.decode("utf-8", "surrogatepass")
+        ctx = _cv_ctx.get(None)
         try:
-            return flasklite_json.loads(data, **kwargs)  # the app's provider (app.json)
+            if ctx is None:
+                return flasklite_json.loads(data, **kwargs)
+            if kwargs:
+                return ctx.app.json.loads(data, **kwargs)
+            return ctx.app.json.loads(data)  # get_json passes none: no dict to build
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
@@ -78,17 +74,6 @@ class Request(WerkzeugRequest):
         self.populates_environ = populate_request
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
-
-    if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
-
-        def __getattr__(self, name: str) -> Any:
-            # Only reached for a name the object does not have.
-            # werkzeug probes for its own optional attributes (``getattr(self, name, None)``)
-            # on every body read: those must stay cheap misses.
-            if name not in _SET_BY_REQUEST_CONSTRUCTOR or not self.construction_deferred:
-                raise AttributeError(name)
-            self.finish_construction()
-            return getattr(self, name)
 
     def finish_construction(self) -> None:
         """Run werkzeug's deferred constructor; attributes set on the request since are kept,
@@ -170,39 +155,84 @@ class Request(WerkzeugRequest):
                 raise
             raise BadRequest("The request body is not valid JSON.") from None
 
-    @cached_property
+    #: The body stream once ``stream`` opened it (or something assigned one).
+    opened_stream: IO[bytes] | None = None
+
+    # A plain property over ``open_stream`` where werkzeug has a cached_property: the same
+    # caching, assignment and deletion, without a Python-level descriptor on every body read.
+    @property
     def stream(self) -> IO[bytes]:
         """werkzeug's input stream (with the Content-Length and size limits), where a read the
-        server fails because of what the client sent becomes a 400."""
+        server fails because of what the client sent becomes a 400. Opened on first use."""
+        opened = self.opened_stream
+        if opened is None:
+            opened = self.opened_stream = self.open_stream()
+        return opened
+
+    @stream.setter
+    def stream(self, value: IO[bytes]) -> None:
+        self.opened_stream = value
+
+    @stream.deleter
+    def stream(self) -> None:
+        self.opened_stream = None
+
+    def open_stream(self) -> IO[bytes]:
+        """The body stream ``stream`` hands out (see there)."""
         if self.shallow:
             raise RuntimeError(
                 "This request was created with 'shallow=True', reading from the input stream is"
                 " disabled."
             )
         environ = self.environ
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if chunked and not environ.get("wsgi.input_terminated"):
-            # A server that leaves chunked bodies encoded (wsgiref) gives no length and no end
-            # marker: werkzeug would read nothing and the upload would vanish silently.
-            raise LengthRequired(
-                "This server cannot read a chunked request body; send Content-Length."
-            )
-        limit = self.max_content_length
-        text: Any = environ.get("CONTENT_LENGTH")
-        length = int(text) if type(text) is str and text.isascii() and text.isdigit() else None
-        limited: Any
-        within = length is not None and (limit is None or length <= limit)
-        if length is not None and within and not environ.get("wsgi.input_terminated"):
-            # The plain case, read directly (see BoundedBody); anything else, and the 413, is
-            # get_input_stream's.
-            return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
-        limited = get_input_stream(environ, max_content_length=limit)
+        if not environ.get("wsgi.input_terminated"):
+            coding = environ.get("HTTP_TRANSFER_ENCODING")
+            if coding and "chunked" in coding.lower():
+                # A server that leaves chunked bodies encoded (wsgiref) gives no length and no
+                # end marker: werkzeug would read nothing and the upload would vanish silently.
+                raise LengthRequired(
+                    "This server cannot read a chunked request body; send Content-Length."
+                )
+            text: Any = environ.get("CONTENT_LENGTH")
+            if type(text) is str and text.isdigit() and text.isascii():
+                # The plain case, read directly (see BoundedBody); anything else, and the 413,
+                # is get_input_stream's.
+                length = int(text)
+                limit = self.max_content_length
+                if limit is None or length <= limit:
+                    return BoundedBody(environ["wsgi.input"], length)  # type: ignore[return-value]
+        limited = get_input_stream(environ, max_content_length=self.max_content_length)
         return ClientBody(limited)  # type: ignore[return-value]  # a binary stream
+
+
+class SetOnConstruction:
+    """A class attribute standing in for one that werkzeug's ``Request`` constructor sets on the
+    instance: the first read runs that deferred constructor, whose assignment then shadows this
+    (a descriptor without ``__set__``), so later reads are plain instance look-ups.
+
+    Rather than a ``__getattr__``: with one, every miss costs two exceptions, and werkzeug
+    probes for its optional attributes (``getattr(self, name, None)``) on every body read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, request: Request | None, owner: type[Any] | None = None) -> Any:
+        if request is None:
+            return self
+        request.finish_construction()
+        try:
+            return vars(request)[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
 
 
 #: The attributes werkzeug's ``Request`` constructor sets (beyond ``environ`` and ``shallow``),
 #: found by running it once.
 _SET_BY_REQUEST_CONSTRUCTOR = frozenset(vars(WerkzeugRequest({}))) - {"environ", "shallow"}
+if not TYPE_CHECKING:  # for mypy, attributes stay werkzeug's as declared
+    for attribute_name in _SET_BY_REQUEST_CONSTRUCTOR:
+        setattr(Request, attribute_name, SetOnConstruction(attribute_name))
+    del attribute_name
 
 
 class ClientBody:
@@ -403,15 +433,22 @@ class Response(WerkzeugResponse):
         if content_type is None and headers is None:
             chosen = self.default_mimetype if mimetype is None else mimetype
             if chosen is not None:
-                content_type = content_type_of(chosen)
+                content_type = _CONTENT_TYPES.get(chosen) or content_type_of(chosen)
         kind = type(response)
-        if (kind is str or kind is bytes) and _stores_bodies_plainly(type(self)):
+        cls = type(self)
+        plain = _plain_storers.get(cls)
+        if plain is None:
+            plain = _stores_bodies_plainly(cls)
+        if (kind is str or kind is bytes) and plain:
             data = response.encode() if kind is str else response
             if headers is None and content_type is not None and not direct_passthrough:
-                # What werkzeug's constructor and set_data would leave, minus the headers.
+                # What werkzeug's constructor and set_data would leave, minus the headers; the
+                # status as the ``status`` setter stores it (the class keeps that setter).
                 self.response = [data]
                 self.direct_passthrough = False
-                self.status = self.default_status if status is None else status
+                value = self.default_status if status is None else status
+                known = _STATUSES.get((type(value), value))
+                self.status_line, self.status_number = known or status_of(value)
                 self.deferred = (content_type, str(len(data)))
                 self.has_close_callbacks = False
                 return
@@ -485,22 +522,26 @@ class Response(WerkzeugResponse):
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         body = self.response
-        code = self.status_code
+        cls = type(self)
+        as_is = _plain_senders.get(cls)
+        if as_is is None:
+            as_is = _sends_as_is(cls)
         if (
-            type(body) is list
+            as_is  # then the status is where this class's setter keeps it
+            and type(body) is list
             and len(body) == 1
             and type(body[0]) is bytes
             and not self.has_close_callbacks
             and not self.direct_passthrough
-            and 200 <= code != 204
-            and code != 304
+            and 200 <= self.status_number != 204
+            and self.status_number != 304
             and environ.get("REQUEST_METHOD") != "HEAD"
-            and _sends_as_is(type(self))
         ):
             deferred = self.deferred
             if deferred is not None:
                 start_response(
-                    self.status, [("Content-Type", deferred[0]), ("Content-Length", deferred[1])]
+                    self.status_line,
+                    [("Content-Type", deferred[0]), ("Content-Length", deferred[1])],
                 )
                 return body
             pairs = self.headers.to_wsgi_list()
@@ -520,10 +561,11 @@ _plain_storers: dict[type[Any], bool] = {}
 
 
 def _stores_bodies_plainly(cls: type[Response]) -> bool:
-    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length."""
+    """Whether ``cls`` keeps werkzeug's ``set_data`` and automatic Content-Length, and this
+    class's ``status`` (the constructor's shortcut stores what its setter would)."""
     verdict = _plain_storers.get(cls)
     if verdict is None:
-        same = cls.set_data is WerkzeugResponse.set_data
+        same = cls.set_data is WerkzeugResponse.set_data and cls.status is Response.status
         verdict = _plain_storers[cls] = same and cls.automatically_set_content_length is True
     return verdict
 
@@ -533,7 +575,8 @@ def _sends_as_is(cls: type[Response]) -> bool:
     subclass that changes how headers, bodies or the WSGI answer are made is left to them."""
     verdict = _plain_senders.get(cls)
     if verdict is None:
-        steps = ("get_wsgi_headers", "get_app_iter", "get_wsgi_response", "iter_encoded")
+        steps = ["get_wsgi_headers", "get_app_iter", "get_wsgi_response", "iter_encoded"]
+        steps += ["status", "status_code"]  # the shortcut reads what their setters stored
         verdict = all(getattr(cls, step) is getattr(Response, step) for step in steps)
         _plain_senders[cls] = verdict
     return verdict

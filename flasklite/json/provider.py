@@ -130,19 +130,36 @@ class DefaultJSONProvider(JSONProvider):
         """``json.loads``; input nested too deeply to parse is a ``ValueError`` like any other
         bad JSON (so a request body of ``[[[[…`` is a 400, not a ``RecursionError``)."""
         try:
-            if kwargs or type(s) is not str or s.startswith("\ufeff"):
-                return json.loads(s, **kwargs)
-            return _parse_json_text(s)
+            if not kwargs:
+                if type(s) is bytes and _plain_utf8(s):
+                    # How json.loads decodes UTF-8, without its (Python) encoding detection,
+                    # which costs more than parsing a small request body.
+                    s = s.decode("utf-8", "surrogatepass")
+                if type(s) is str and not s.startswith("\ufeff"):
+                    return _parse_json_text(s)
+            return json.loads(s, **kwargs)
         except RecursionError:
             raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        data = self._prepare_response_obj(args, kwargs)
+        # One value, what make_response passes, is the common case: no packing to decide.
+        data = (
+            args[0] if len(args) == 1 and not kwargs else self._prepare_response_obj(args, kwargs)
+        )
         self._encoders()
-        app = self.app
-        indent = self.compact is False or (self.compact is None and app.debug)
+        app = self.app_ref() or self.app  # the property only to raise its error
+        compact = self.compact
+        indent = compact is False or (compact is None and app.debug)
         text = (self._pretty if indent else self._compact).encode(data)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)  # type: ignore[no-any-return]
+
+
+def _plain_utf8(data: bytes) -> bool:
+    """Whether ``json.loads`` would read ``data`` as UTF-8 without a byte order mark. It tells
+    the encodings apart by the first two bytes: a mark starts with a non-ASCII byte, UTF-16 and
+    UTF-32 text has a NUL in one of them."""
+    head = data[:2]
+    return head.isascii() and 0 not in head
 
 
 _JSON_SPACE = " \t\n\r"

@@ -18,6 +18,23 @@ def test_proxies_are_werkzeug_local_proxies() -> None:
         assert isinstance(proxy, LocalProxy)
 
 
+def test_request_proxy_reads_like_the_request_it_stands_for(app: Flask) -> None:
+    # The proxy forwards every public name at once: LocalProxy must have none of its own.
+    assert [name for name in dir(LocalProxy) if not name.startswith("_")] == []
+    with app.test_request_context("/p?q=1", method="POST", json={"a": 1}):
+        real = request._get_current_object()  # type: ignore[attr-defined]
+        for name in ("path", "method", "args", "headers", "url_rule", "view_args", "is_json"):
+            assert getattr(request, name) == getattr(real, name), name
+        assert request.get_json() == {"a": 1}
+        request.custom = "set"  # type: ignore[attr-defined]
+        assert real.custom == "set" and request.custom == "set"  # type: ignore[attr-defined]
+        assert request == real and repr(request) == repr(real) and bool(request)
+        with pytest.raises(AttributeError):
+            request.no_such_attribute  # noqa: B018
+        with pytest.raises(AttributeError):
+            request._no_such_private  # noqa: B018
+
+
 def test_request_outside_a_request_explains_what_to_do() -> None:
     with pytest.raises(RuntimeError, match="outside of request context") as info:
         request.method  # noqa: B018

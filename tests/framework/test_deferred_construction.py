@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from flasklite import Flask
@@ -133,3 +134,19 @@ def test_bad_status_is_refused_as_werkzeug_refuses_it(value: Any) -> None:
 def test_forced_werkzeug_response_keeps_its_status() -> None:
     forced = Response.force_type(WerkzeugResponse("gone", status=410))
     assert (forced.status, forced.status_code) == ("410 GONE", 410)
+
+
+def test_each_attribute_werkzeugs_constructor_sets_reads_as_werkzeug_makes_it() -> None:
+    environ = EnvironBuilder(path="/a b/ä", query_string="q=1", method="PUT").get_environ()
+    theirs = WerkzeugRequest(environ)
+    names = set(vars(theirs)) - {"environ", "shallow"}
+    assert names  # werkzeug still sets some: otherwise nothing is deferred
+    for name in sorted(names):
+        ours = Request(dict(environ))
+        assert ours.construction_deferred
+        value = getattr(ours, name)  # the first read runs the constructor
+        assert not ours.construction_deferred
+        expected = getattr(theirs, name)
+        if name == "headers":
+            value, expected = list(value), list(expected)
+        assert value == expected, name

@@ -239,9 +239,16 @@ def test_body_is_read_like_werkzeug(body: Any, length: str | None) -> None:
         b'"\xff"',
         b"",
         b"{",
+        b"1",
+        b"\x00{",
+        b"{\x00",
+        b"\x001\x00",
+        b" \xc3\xa9",
+        '"\u00e9"'.encode("utf-16-be"),
+        b'\xfe\xff\x00"',
     ],
 )
-def test_request_json_loads_like_json_module(data: bytes) -> None:
+def test_request_json_loads_like_json_module(app: Flask, data: bytes) -> None:
     import json
 
     def outcome(loads: Any) -> Any:
@@ -250,7 +257,11 @@ def test_request_json_loads_like_json_module(data: bytes) -> None:
         except ValueError as e:
             return type(e).__name__, str(e)
 
-    assert outcome(Request.json_module.loads) == outcome(json.loads)
+    expected = outcome(json.loads)
+    assert outcome(Request.json_module.loads) == expected
+    with app.app_context():  # through the app's provider (app.json)
+        assert outcome(Request.json_module.loads) == expected
+        assert outcome(app.json.loads) == expected
 
 
 def test_body_with_content_length_the_server_cannot_read_is_400(app: Flask) -> None:
@@ -319,3 +330,15 @@ def test_partial_reads_of_the_body_match_werkzeugs_stream(body: bytes, length: s
         return seen
 
     assert reads(Request) == reads(WerkzeugRequest)
+
+
+@pytest.mark.parametrize("make", [Request, WerkzeugRequest])
+def test_stream_is_cached_and_can_be_replaced_or_reopened_as_in_werkzeug(make: Any) -> None:
+    environ = EnvironBuilder(method="POST", data=b"from the client").get_environ()
+    req = make(environ)
+    assert req.stream is req.stream  # opened once
+    req.stream = io.BytesIO(b"replaced")
+    assert req.get_data(cache=False) == b"replaced"
+    del req.stream  # opened again from the environ on the next read
+    environ["wsgi.input"].seek(0)
+    assert req.get_data(cache=False) == b"from the client"

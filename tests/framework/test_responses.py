@@ -73,6 +73,8 @@ def test_generator_is_streamed_chunk_by_chunk(app: Flask) -> None:
         (("made", 201), 201, None),
         (("made", "202 Accepted"), 202, None),
         (("made", HTTPStatus.CREATED), 201, None),
+        (([1, 2], 201), 201, None),
+        ((b"made", 201, [("X-A", "1")]), 201, "1"),
         (("made", {"X-A": "1"}), 200, "1"),
         (("made", [("X-A", "1")]), 200, "1"),
         (("made", Headers({"X-A": "1"})), 200, "1"),
@@ -311,6 +313,38 @@ def test_constructor_respects_a_subclass_that_stores_bodies_its_own_way() -> Non
             super().set_data(value.upper())
 
     assert Upper("quiet").get_data() == b"QUIET"
+
+
+def test_a_subclass_with_its_own_status_is_constructed_and_sent_through_it() -> None:
+    class Teapot(Response):
+        @property
+        def status(self) -> str:
+            return "418 I'M A TEAPOT"
+
+        @status.setter
+        def status(self, value: Any) -> None:
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
+        @property
+        def status_code(self) -> int:
+            return 418
+
+    sent: list[str] = []
+    answer = Teapot("tea", status=200)
+    body = answer(
+        {"REQUEST_METHOD": "GET"}, lambda status, headers, exc_info=None: sent.append(status)
+    )
+    assert b"".join(body) == b"tea" and sent == ["418 I'M A TEAPOT"]
+
+
+def test_a_subclass_with_its_own_status_code_is_sent_by_werkzeug() -> None:
+    class NoContent(Response):
+        @property
+        def status_code(self) -> int:
+            return 204
+
+    body = NoContent("dropped")({"REQUEST_METHOD": "GET"}, lambda *args: None)
+    assert b"".join(body) == b""  # werkzeug sends no body for a 204
 
 
 def test_constructor_respects_a_subclass_without_automatic_content_length() -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, ValidationError
 from werkzeug.test import Client, EnvironBuilder
 
 from flasklite import Flask, request
@@ -249,5 +250,44 @@ def test_unknown_first_segment_is_404_as_werkzeug_says(make_app: AppFactory) -> 
     paths = ["/missing", "/missing/x", "/", "/api", "/api/", "/api/items/1", "/api/x", "/health",
              "/healthz", "/Api/items/1", "//missing", "/static/x"]  # fmt: skip
     for path, method in itertools.product(paths, ["GET", "POST", "OPTIONS"]):
+        fast, slow = _match_both_ways(app, path, method)
+        assert fast == slow, (path, method)
+
+
+class _Shouting(BaseConverter):
+    """Not one of werkzeug's converters: matched segment by segment, not by one expression."""
+
+    regex = r"[A-Z]+(?:-[A-Z]+)?"
+
+    def to_python(self, value: str) -> str:
+        if value == "NO":
+            raise ValidationError()
+        return value.lower()
+
+
+def test_whole_path_expressions_agree_with_werkzeug_matcher() -> None:
+    app = Flask(__name__, static_folder=None)  # its /static/<path:...> would shadow n_first
+    app.url_map.converters["shout"] = _Shouting
+    view = lambda **kwargs: ""  # noqa: E731
+    app.add_url_rule("/v/<int:a>/<int(min=2):b>/x", "two_ints", view)
+    app.add_url_rule("/w/<name>/<float:f>", "name_float", view)
+    app.add_url_rule("/h/<shout:word>/end", "shout", view)
+    app.add_url_rule("/a.b/<any('x.y', z):pick>", "dotted", view)
+    # Same segment count, one starting with a literal, one with a converter: both in the table.
+    app.add_url_rule("/q/<int:m>/y/z/w", "q_first", view)
+    app.add_url_rule("/<int:n>/a/x/y/z", "n_first", view)
+    routes = {
+        route.rule.endpoint: route
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
+    }
+    assert routes["two_ints"].whole is not None and routes["dotted"].whole is not None
+    assert routes["shout"].whole is None  # a converter of the app's own: part by part
+    assert {"q_first", "n_first"} <= set(routes)
+    paths = ["/v/1/2/x", "/v/1/1/x", "/v/1/2/y", "/v/1/2", "/v/a/2/x", "/w/n/1.5", "/w/n/15",
+             "/w/n%2Fm/1.5", "/h/AB/end", "/h/A-B/end", "/h/NO/end", "/h/ab/end", "/a.b/x.y",
+             "/a.b/z", "/a.b/xzy", "/aXb/z", "/v/1/2/x/", "/q/1/y/z/w", "/q/a/x/y/z",
+             "/5/a/x/y/z", "/q/1/x/y/z", "/v/a/x/y/z", "/7/a/y/z/w", "/q/1/y/z"]  # fmt: skip
+    for path, method in itertools.product(paths, ["GET", "POST"]):
         fast, slow = _match_both_ways(app, path, method)
         assert fast == slow, (path, method)
