@@ -17,9 +17,9 @@ import yaml
 from werkzeug.test import Client
 
 from app import create_app
-from app.config import as_bool
 from devtools.servers import REPO_ROOT, ProcessServer
 from tests.contract.client import call
+from wsgistack.settings import as_bool
 
 DIAG_REQUESTS = (
     ("GET", "/_diag/environ"),

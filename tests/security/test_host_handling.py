@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
-from app.config import DEFAULTS, as_host_list
 from devtools.native_stack import NativeStack
 from devtools.resilience import request
 from tests.support.prereqs import require_executable
+from wsgistack.settings import DEFAULTS, as_host_list
 
 
 def test_an_ipv6_literal_in_trusted_hosts_is_refused_at_start_with_a_reason() -> None:

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.json_input import RECORD, JsonLimits, parse_json
 from devtools.capacity import DEEP, LARGE_OBJECT, MANY_KEYS
 from devtools.native_stack import NativeStack
 from devtools.resilience import children, request
 from tests.support.prereqs import require_executable
+from wsgistack.json_input import RECORD, JsonLimits, parse_json
 
 WORST_CASE_PER_REQUEST = 2 * 1024 * 1024  # bytes
 THREADS = 4
