@@ -143,7 +143,7 @@ def test_app_logs_are_json_access_on_stdout_errors_on_stderr(
     compose_stack: ComposeStack,
 ) -> None:
     request_id = checks.new_request_id()
-    requests.get(compose_stack.url + "/hello", headers={"X-Request-ID": request_id})
+    requests.get(compose_stack.url + "/_probe/text", headers={"X-Request-ID": request_id})
     time.sleep(0.3)
     (app_id,) = compose_stack.container_ids("app")
     stdout, stderr = container_streams(app_id)
@@ -205,7 +205,7 @@ def test_nginx_finds_new_replicas_without_a_restart(own_stack: ComposeStack) -> 
     failures = 0
     deadline = time.monotonic() + 60  # the upstream follows `app` within seconds (docs/capacity.md)
     while seen != replicas and time.monotonic() < deadline:
-        response = requests.get(own_stack.url + "/hello", timeout=30)
+        response = requests.get(own_stack.url + "/_probe/text", timeout=30)
         failures += response.status_code != 200
         seen.add(response.headers.get("X-Served-By", ""))
         time.sleep(0.1)

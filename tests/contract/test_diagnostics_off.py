@@ -71,7 +71,7 @@ def test_gunicorn_with_the_repository_config_and_no_env_hides_the_environ(
     default_gunicorn: ProcessServer,
 ) -> None:
     assert call(default_gunicorn.url, "GET", "/_diag/environ").status == 404
-    assert call(default_gunicorn.url, "GET", "/hello").status == 200
+    assert call(default_gunicorn.url, "GET", "/_probe/text").status == 200
 
 
 def resolved(value: Any) -> str:
