@@ -39,6 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(images.SESSION_TAGS)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A test that builds or runs the app image needs Docker, marked or not: mark it, so that
+    ``-m "not docker"`` leaves it out."""
+    if IMAGE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.docker)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave the Swarm tests out unless ``-m`` names them: `docker swarm leave --force` cuts
     Docker's embedded DNS for containers already running on this engine, so every compose stack

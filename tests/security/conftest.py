@@ -131,7 +131,7 @@ def compose_target(compose: Any) -> Target:
     )
 
 
-TARGETS = ["native", "compose"]
+TARGETS = ["native", pytest.param("compose", marks=pytest.mark.docker)]
 
 
 @pytest.fixture(scope="session", params=TARGETS)
@@ -148,10 +148,9 @@ def native(security_native_stack: Any) -> Target:
 
 
 @pytest.fixture(scope="session")
-def compose(request: pytest.FixtureRequest) -> Target:
+def compose(compose_stack: Any) -> Target:
     """The compose stack alone, for what exists only there (container settings)."""
-    require_docker()
-    return compose_target(request.getfixturevalue("compose_stack"))
+    return compose_target(compose_stack)
 
 
 def in_ci() -> bool:
