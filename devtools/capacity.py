@@ -40,7 +40,7 @@ from devtools.resilience import (
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 # The hostile body: 8.3 MB, 700,000 unknown keys (under the site's 10 MB body limit).
 HUGE_OBJECT = b"{" + b",".join(b'"f%06d":0' % i for i in range(700_000)) + b"}"
-# About 1 MB: under nginx's limit for /api/ (and the site's), so the app itself has to refuse it.
+# Just under the API's 1 MB nginx limit, so the app itself has to refuse it.
 LARGE_OBJECT = b"{" + b",".join(b'"f%06d":0' % i for i in range(80_000)) + b"}"
 # Small, but more members than a JSON record may have (wsgistack/json_input.py's RECORD).
 MANY_KEYS = b"{" + b",".join(b'"k%d":0' % i for i in range(200)) + b"}"

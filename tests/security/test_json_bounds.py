@@ -98,8 +98,7 @@ def peak_rss(pid: int) -> int:
 
 @pytest.mark.nginx
 def test_worst_bodies_cost_a_worker_a_bounded_amount_of_memory() -> None:
-    """Eight 8.3 MB bodies of 700k keys (refused by nginx: this stack's body limit is 2 MiB),
-    eight 1 MB ones (refused by the JSON probe, a route class of 16 KiB bodies,
+    """Eight 8.3 MB bodies of 700k keys (refused by nginx), eight 1 MB ones (refused by the app,
     which reads and drops them a chunk at a time), deep and wide ones, all at once at one
     worker: its peak RSS grows by at most THREADS x WORST_CASE_PER_REQUEST, and every reply is
     small. (Before the limits: 650-780 MB per worker and 22 MB replies.)"""
@@ -107,10 +106,7 @@ def test_worst_bodies_cost_a_worker_a_bounded_amount_of_memory() -> None:
     from devtools.capacity import HUGE_OBJECT
 
     gunicorn_env = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": str(THREADS)}
-    stack = NativeStack(
-        app_env={"APP_MAX_CONTENT_LENGTH": str(2 * 1024 * 1024)},
-        gunicorn_env={**gunicorn_env, "GUNICORN_MAX_REQUESTS": "0"},
-    )
+    stack = NativeStack(gunicorn_env={**gunicorn_env, "GUNICORN_MAX_REQUESTS": "0"})
     headers = {"Content-Type": "application/json"}
     replies: list[tuple[int | None, int]] = []
     try:
