@@ -33,7 +33,7 @@ def describe(value: Any) -> Any:
     return f"<{kind.__module__}.{kind.__qualname__}>"
 
 
-diagnostics = Blueprint("wsgistack_diagnostics", __name__, url_prefix="/_diag")
+diagnostics = Blueprint("machinery_diagnostics", __name__, url_prefix="/_diag")
 
 
 @diagnostics.get("/environ")
@@ -92,16 +92,16 @@ def diag_echo() -> dict[str, Any]:
 
 @diagnostics.get("/redirect")
 def diag_redirect() -> BaseResponse:
-    return redirect(url_for("wsgistack_probes.text"))
+    return redirect(url_for("machinery_probes.text"))
 
 
 @diagnostics.get("/links")
 def diag_links() -> dict[str, str]:
     # Links the app builds, as the client would follow them (prefix, scheme and host included).
     links = {
-        "text": url_for("wsgistack_probes.text"),
-        "number": url_for("wsgistack_probes.number", number=1),
-        "external": url_for("wsgistack_probes.text", _external=True),
+        "text": url_for("machinery_probes.text"),
+        "number": url_for("machinery_probes.number", number=1),
+        "external": url_for("machinery_probes.text", _external=True),
     }
     if "static" in current_app.view_functions:  # an app made with static_folder=None has none
         links["static"] = url_for("static", filename="probe.txt")

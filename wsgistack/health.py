@@ -21,7 +21,7 @@ ReadinessCheck = Callable[[], tuple[dict[str, Any], int] | None]
 READY_KEY = "ready"
 CHECKS_KEY = "wsgistack.readiness_checks"
 
-health = Blueprint("wsgistack_health", __name__)
+health = Blueprint("machinery_health", __name__)
 
 
 def add_readiness_check(app: Flask, check: ReadinessCheck) -> None:

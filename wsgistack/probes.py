@@ -27,7 +27,7 @@ TEXT_REPLY = "Hello, World!"
 NUMBER_MAX = 1_000_000
 STREAM_MAX_LINES = 1000
 
-probes = Blueprint("wsgistack_probes", __name__, url_prefix=PROBE_PREFIX)
+probes = Blueprint("machinery_probes", __name__, url_prefix=PROBE_PREFIX)
 
 Number = TypeVar("Number", int, float)
 

@@ -12,7 +12,7 @@ from flasklite import Flask, url_for
 
 def test_api_and_pages_are_blueprints(app: Flask) -> None:
     # The service's own; wsgistack.install adds the machinery's (health, probes).
-    assert set(app.blueprints) - {"wsgistack_health", "wsgistack_probes"} == {"api", "pages"}
+    assert set(app.blueprints) - {"machinery_health", "machinery_probes"} == {"api", "pages"}
     with app.test_request_context("/"):
         assert url_for("api.get_item", item_id=2) == "/api/items/2"
         assert url_for("pages.index") == "/"
