@@ -55,7 +55,10 @@ def error_response(code: int, name: str, message: str) -> Response:
             html = render_template("error.html", code=code, name=name, message=message)
         except TemplateNotFound:
             title = escape(f"{code} {name}")
-            html = f"<!doctype html>\n<title>{title}</title>\n<h1>{title}</h1>\n<p>{escape(message)}</p>\n"
+            html = (
+                f"<!doctype html>\n<title>{title}</title>\n"
+                f"<h1>{title}</h1>\n<p>{escape(message)}</p>\n"
+            )
         response = Response(html, mimetype="text/html")
     response.status_code = code
     return response
