@@ -97,9 +97,11 @@ stack: $(VENV)/.installed-runtime ## nginx + gunicorn natively on loopback (STAC
 stack-down: $(VENV)/.installed-runtime ## Stop the native stack
 	$(BIN)/python -m devtools.native_stack down
 
-bench: $(VENV)/.installed-bench ## In-process dispatch: bare WSGI, werkzeug, flasklite, Flask, Bottle, Falcon; metrics cost
-	$(BIN)/python -m bench.dispatch
-	$(BIN)/python -m bench.metrics_cost
+# BENCH_QUICK=1: a smoke run (fewer, shorter rounds) that proves the benchmarks work, not a measurement.
+BENCH_QUICK ?=
+bench: $(VENV)/.installed-bench ## In-process dispatch: bare WSGI, werkzeug, flasklite, Flask, Bottle, Falcon; metrics cost (BENCH_QUICK=1)
+	$(BIN)/python -m bench.dispatch $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.metrics_cost $(if $(BENCH_QUICK),--calls 2000)
 
 bench-http: $(VENV)/.installed-bench ## HTTP benchmark: gunicorn and nginx, bare callable vs this app
 	$(BIN)/python -m bench.http

@@ -20,7 +20,6 @@ from functools import cache
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.secret_key import configure_secret_key
 from flasklite import (
     Flask,
     abort,
@@ -114,7 +113,6 @@ def register_auth(app: Flask) -> None:
     users = app.config["SIGNIN_USERS"]
     if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
         raise ValueError("APP_SIGNIN_USERS must be a JSON object of name → password hash")
-    configure_secret_key(app)
     app.add_template_global(csrf_token)
     app.add_url_rule("/signin", view_func=signin_form, methods=["GET"])
     app.add_url_rule("/signin", endpoint="signin", view_func=signin, methods=["POST"])

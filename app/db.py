@@ -36,7 +36,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from flasklite import Flask, Response, current_app, g, jsonify, render_template
+from flasklite import Flask, Response, current_app, g
+from wsgistack.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -263,16 +264,9 @@ def release_connection(_error: BaseException | None = None) -> None:
 def unavailable(error: Exception) -> Response:
     """503 + Retry-After for a database that is down, slow or saturated: the client (or nginx,
     or a load balancer) can retry; a 500 would say the request itself was at fault."""
-    from app.errors import wants_json  # the error pages' own JSON-or-HTML choice
-
     log.warning("database unavailable: %s", error.__class__.__name__)
     message = "The database is unavailable; retry in a few seconds."
-    if wants_json():
-        response = jsonify(error={"code": 503, "name": "Service Unavailable", "message": message})
-    else:
-        html = render_template("error.html", code=503, name="Service Unavailable", message=message)
-        response = Response(html, mimetype="text/html")
-    response.status_code = 503
+    response = error_response(503, "Service Unavailable", message)
     response.headers["Retry-After"] = str(get_db(current_app).settings.retry_after)
     return response
 
@@ -287,6 +281,16 @@ def init_db(app: Flask, settings: DatabaseSettings | None = None) -> Database:
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, unavailable)
     return database
+
+
+def schema_ready() -> tuple[dict[str, Any], int] | None:
+    """/readyz's check (wsgistack.add_readiness_check): None when the database answers and its
+    schema is the one this code expects, else the 503 to answer."""
+    # Imported here so that `python -m app.migrate` does not find itself imported first.
+    from app.migrate import schema_readiness
+
+    reply = schema_readiness(get_db(current_app))
+    return None if reply[1] == 200 else reply
 
 
 def get_db(app: Flask) -> Database:

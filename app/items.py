@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from app.db import get_db, items_table
-from app.json_input import RECORD, read_json
 from app.views import api, bad_request, parse_bounded, validate_new_item
 from flasklite import Response, current_app, jsonify, request, url_for
+from wsgistack.json_input import RECORD, read_json
 
 # api is app.views' blueprint, re-exported with the routes this module puts on it.
 __all__ = ["api", "first_page"]

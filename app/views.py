@@ -7,9 +7,12 @@ resource on it (stored in the database) is app/items.py. Views reach the app thr
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from flasklite import Blueprint, Response, jsonify
+from wsgistack.probes import parse_bounded
+
+__all__ = ["api", "bad_request", "parse_bounded", "validate_new_item"]
 
 NAME_MAX_LENGTH = 100
 QUANTITY_MAX = 1_000_000_000
@@ -54,21 +57,6 @@ def unknown_field_errors(payload: dict[str, Any]) -> dict[str, str]:
     if len(unknown) > UNKNOWN_FIELDS_LISTED:
         errors["..."] = f"and {len(unknown) - UNKNOWN_FIELDS_LISTED} more unknown fields"
     return errors
-
-
-Number = TypeVar("Number", int, float)
-
-
-def parse_bounded(text: str, kind: type[Number], low: Number, high: Number) -> Number | None:
-    """``text`` as a number within [low, high], or None: the caller answers 400 with its message.
-
-    (``request.args.get(type=int)`` would silently fall back to the default on "abc".)
-    """
-    try:
-        value = kind(text)
-    except ValueError:
-        return None
-    return value if low <= value <= high else None
 
 
 def bad_request(message: str, fields: dict[str, str] | None = None) -> tuple[Response, int]:

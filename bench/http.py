@@ -1,4 +1,4 @@
-"""`make bench-http`: where the time of one ``GET /hello`` goes, measured over real HTTP.
+"""`make bench-http`: where the time of one ``GET /_probe/text`` goes, measured over real HTTP.
 
 Five cases, side by side, generator ``wrk`` (Debian package ``wrk``), loopback only:
 
@@ -42,12 +42,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import bare_wsgi
 from devtools.dev_secret import with_dev_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BARE_APP = "bench.bare_wsgi:app"
 THIS_APP = "app.wsgi:app"
+# The route measured: wsgistack's text probe, in every service (bench/bare_wsgi.py answers it too).
+PROBE_PATH = bare_wsgi.PATH
 TARGET_RATIO = 0.90
 
 # --- wrk ---------------------------------------------------------------------------------------
@@ -205,7 +208,7 @@ def stack(wsgi_app: str, env: Mapping[str, str]) -> Iterator[Stack]:
     try:
         native.start()
         direct = native.gunicorn_urls[0]
-        wait_until_answers(direct + "/hello")
+        wait_until_answers(direct + PROBE_PATH)
         yield Stack(
             direct,
             native.url,
@@ -222,10 +225,10 @@ def stack(wsgi_app: str, env: Mapping[str, str]) -> Iterator[Stack]:
 
 
 def in_process_us(wsgi_app: Callable[..., Any], calls: int) -> float:
-    """Microseconds per ``GET /hello`` calling the WSGI callable directly: no socket, no server."""
+    """Microseconds per ``GET /_probe/text`` calling the WSGI callable directly: no socket, no server."""
     from werkzeug.test import create_environ
 
-    template = create_environ("/hello", "http://127.0.0.1/")
+    template = create_environ(PROBE_PATH, "http://127.0.0.1/")
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         return None
@@ -398,7 +401,7 @@ def chart(result: Mapping[str, Any], path: Path) -> None:
 
     r, c = result["ratios"], result["cpu_ratios"]
     title = (
-        f"GET /hello over loopback, {result['generator']}, {result['connections']} connections, "
+        f"GET /_probe/text over loopback, {result['generator']}, {result['connections']} connections, "
         f"{result['machine']['cpus']} CPUs (shared)\napp/bare by rps: direct "
         f"{r['direct app/bare']:.2f}, via nginx {r['via nginx app/bare']:.2f}"
     )
@@ -439,10 +442,10 @@ def measure(
         if settings != gunicorn_settings(bare.gunicorn_environ):
             raise RuntimeError("the two gunicorns would not run with the same settings")
         targets = {
-            "gunicorn-bare": (bare.direct + "/hello", (bare.gunicorn_pid,)),
-            "gunicorn-app": (this.direct + "/hello", (this.gunicorn_pid,)),
-            "nginx-bare": (bare.proxied + "/hello", (bare.nginx_pid, bare.gunicorn_pid)),
-            "nginx-app": (this.proxied + "/hello", (this.nginx_pid, this.gunicorn_pid)),
+            "gunicorn-bare": (bare.direct + PROBE_PATH, (bare.gunicorn_pid,)),
+            "gunicorn-app": (this.direct + PROBE_PATH, (this.gunicorn_pid,)),
+            "nginx-bare": (bare.proxied + PROBE_PATH, (bare.nginx_pid, bare.gunicorn_pid)),
+            "nginx-app": (this.proxied + PROBE_PATH, (this.nginx_pid, this.gunicorn_pid)),
             "nginx-alone": (this.proxied + "/nginx-health", (this.nginx_pid,)),
         }
         for key, (url, pids) in targets.items():
@@ -506,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     result: dict[str, Any] = {
         "generator": generator,
-        "request": "GET /hello (case 5: GET /nginx-health)",
+        "request": "GET /_probe/text (case 5: GET /nginx-health)",
         "duration_s": args.duration,
         "rounds": args.rounds,
         "connections": args.connections,
@@ -587,7 +590,7 @@ def report(result: Mapping[str, Any], cases: Mapping[str, Case]) -> bool:
     if in_process:
         print(
             f"\nin-process, no HTTP: bare {in_process['bare']:.1f} us, app {in_process['app']:.1f}"
-            f" us per GET /hello (app adds {in_process['app'] - in_process['bare']:.1f} us)"
+            f" us per GET /_probe/text (app adds {in_process['app'] - in_process['bare']:.1f} us)"
         )
     machine = result["machine"]
     print(

@@ -3,7 +3,7 @@
 ::
 
     with ComposeStack(env={"APP_DIAGNOSTICS": "1"}) as stack:
-        requests.get(stack.url + "/hello")
+        requests.get(stack.url + "/_probe/text")
         stack.compose("stop", "app")
         stack.container_ids("app")
 

@@ -1,6 +1,6 @@
 """Secret keys for the stacks this repository starts itself.
 
-``app.wsgi`` refuses to start without a real ``SECRET_KEY`` (``app/secret_key.py``), and the
+``app.wsgi`` refuses to start without a real ``SECRET_KEY`` (``wsgistack/secret_key.py``), and the
 stacks run that entry point:
 
 - ``with_dev_secret_key(env)``: for the processes the developer tools start on this machine

@@ -10,7 +10,7 @@ runs in the container.
 For tests and tools::
 
     with NativeStack(app_env={"APP_DIAGNOSTICS": "1"}, replicas=2) as stack:
-        requests.get(stack.url + "/hello")
+        requests.get(stack.url + "/_probe/text")
         stack.stop_replica(0)
 
 For people: ``python -m devtools.native_stack up`` (``make stack``; port from ``STACK_PORT``,
@@ -145,6 +145,8 @@ class NativeStack:
     config (``{"proxy_read_timeout": "3s"}``) for tests that need short timeouts; ``nginx_env``
     is the environment nginx/entrypoint.sh renders from (``NGINX_APP_CONNS_PER_REPLICA``, ...).
     ``wsgi_app`` is the gunicorn target, ``app.wsgi:app`` unless a benchmark wants another.
+    ``static_dir`` is what nginx serves under ``/static/`` (the service's ``app/static/``
+    unless a test brings files of its own).
     ``supervise=True`` restarts a gunicorn master that exits without being asked to (a crash, a
     SIGKILL), as ``make stack``'s supervisor process does.
     """
@@ -160,6 +162,7 @@ class NativeStack:
         nginx_directives: Mapping[str, str] | None = None,
         nginx_env: Mapping[str, str] | None = None,
         wsgi_app: str = "app.wsgi:app",
+        static_dir: Path | str | None = None,
         run_dir: Path | str | None = None,
         supervise: bool = False,
     ) -> None:
@@ -175,6 +178,7 @@ class NativeStack:
         self.nginx_directives = dict(nginx_directives or {})
         self.nginx_env = dict(nginx_env or {})
         self.wsgi_app = wsgi_app
+        self.static_dir = Path(static_dir) if static_dir is not None else STATIC_DIR
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="wsgi-stack-native-"))
         self.logs_dir = self.run_dir / "logs"
@@ -413,7 +417,7 @@ class NativeStack:
         replacements = {
             "/etc/nginx/": f"{target}/",
             "/tmp/nginx/": f"{tmp}/",
-            "/srv/static/": f"{STATIC_DIR}/",
+            "/srv/static/": f"{self.static_dir}/",
             "access_log /dev/stdout": f"access_log {self.logs_dir}/nginx-access.log",
             "error_log /dev/stderr": f"error_log {self.logs_dir}/nginx-error.log",
         }
@@ -502,7 +506,7 @@ class NativeStack:
             f"\n    # The app again under {prefix}: nginx strips the prefix and tells the app\n"
             "    # (X-Forwarded-Prefix), so the links it builds carry the prefix.\n"
             f"    location ^~ {prefix}/static/ {{\n"
-            f"        alias {STATIC_DIR}/;\n"
+            f"        alias {self.static_dir}/;\n"
             "    }\n"
             f"    location ^~ {prefix}/ {{\n"
             f"        rewrite ^{re.escape(prefix)}(/.*)$ $1 break;\n"

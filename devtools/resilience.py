@@ -88,7 +88,7 @@ class Load:
     def __init__(
         self,
         url: str,
-        paths: Sequence[str] = ("/hello", "/api/items", "/healthz"),
+        paths: Sequence[str] = ("/_probe/text", "/_probe/number/1", "/healthz"),
         *,
         threads: int = 4,
         max_requests: int = 5000,
@@ -330,7 +330,7 @@ def worker_sigkill() -> ScenarioResult:
         if not wait_until(lambda: len(children(master)) == 2, 20):
             return ScenarioResult(name, 0, 0, "2 workers", False, ["workers never came up"])
         # Slow requests keep several in flight on each worker at the moment of the kill.
-        paths = ("/_diag/sleep?seconds=0.5", "/hello", "/api/items")
+        paths = ("/_diag/sleep?seconds=0.5", "/_probe/text", "/_probe/number/1")
         with Load(stack.url, paths, threads=8, max_seconds=40) as load:
             load.wait_for(20)
             victim = min(children(master))
@@ -401,7 +401,9 @@ def hung_handler(worker_class: str = "gthread") -> ScenarioResult:
             hang.update(outcome=outcome, body=body, headers=headers)
 
         hanger = threading.Thread(target=hang_once, daemon=True)
-        with Load(stack.url, ("/hello", "/api/items"), threads=2, max_seconds=60) as load:
+        with Load(
+            stack.url, ("/_probe/text", "/_probe/number/1"), threads=2, max_seconds=60
+        ) as load:
             hanger.start()
             hanger.join(configured + 2 * MARGIN)
             if worker_class == "sync":
@@ -449,14 +451,14 @@ def app_down() -> ScenarioResult:
         nginx_before = {stack.nginx_pid, *children(stack.nginx_pid)}
         stack.stop_replica(0)
         down = [
-            request(stack.url, "/api/items", headers={"Accept": "application/json"})
+            request(stack.url, "/_probe/number/1", headers={"Accept": "application/json"})
             for _ in range(5)
         ]
         stack.start_replica(0)
         up: list[Outcome] = []
 
         def serving() -> bool:
-            outcome, _, _ = request(stack.url, "/api/items")
+            outcome, _, _ = request(stack.url, "/_probe/number/1")
             up.append(outcome)
             return outcome.status == 200
 
@@ -686,14 +688,14 @@ def compose_app_down() -> ScenarioResult:
         nginx_started = _inspect(nginx_id)["State"]["StartedAt"]
         stack.compose("stop", "app")
         down = [
-            request(stack.url, "/api/items", headers={"Accept": "application/json"})
+            request(stack.url, "/_probe/number/1", headers={"Accept": "application/json"})
             for _ in range(5)
         ]
         stack.compose("start", "app")
         up: list[Outcome] = []
 
         def serving() -> bool:
-            outcome, _, _ = request(stack.url, "/api/items")
+            outcome, _, _ = request(stack.url, "/_probe/number/1")
             up.append(outcome)
             return outcome.status == 200
 

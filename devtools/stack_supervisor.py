@@ -29,6 +29,12 @@ from devtools.native_stack import (
 )
 
 
+def service_has_database() -> bool:
+    """Whether the service keeps its schema in migrations (``python -m app.migrate``, as the
+    example does): only then does the stack start PostgreSQL and migrate it first."""
+    return (REPO_ROOT / "app" / "migrate.py").is_file()
+
+
 def up(run_dir: Path) -> int:
     """Start the supervisor process in the background and wait until the stack answers."""
     state_file = run_dir / "state.json"
@@ -39,9 +45,11 @@ def up(run_dir: Path) -> int:
             return 0
         down(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    from devtools.native_db import start_for_stack  # PostgreSQL up and migrated, first
+    database_env: dict[str, str] | None = {}
+    if service_has_database():
+        from devtools.native_db import start_for_stack  # PostgreSQL up and migrated, first
 
-    database_env = start_for_stack(run_dir.parent / "postgres")
+        database_env = start_for_stack(run_dir.parent / "postgres")
     if database_env is None:
         return 1
     supervisor_log = run_dir / "supervisor.log"

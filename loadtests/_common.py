@@ -13,7 +13,7 @@ Environment variables (all optional):
 | --- | --- | --- |
 | ``LOAD_WEIGHT_<SHAPE>`` | 1 | share of users on that shape (0 = off; equal: 7 users cover all) |
 | ``LOAD_WAIT_MIN`` / ``LOAD_WAIT_MAX`` | 0.1 / 0.5 | think time between requests, seconds |
-| ``LOAD_STREAM_LINES`` | 20 | lines asked of ``/stream`` |
+| ``LOAD_STREAM_LINES`` | 20 | lines asked of ``/_probe/stream`` |
 | ``LOAD_MAX_FAIL_RATIO`` | 0.01 | gate: highest failure ratio that still passes |
 | ``LOAD_MAX_P95_MS`` | 500 | gate: highest p95 response time (ms) over all requests |
 | ``LOAD_MIN_REQUESTS`` | 1 | gate: a run that sent fewer requests proves nothing, so it fails |

@@ -1,4 +1,4 @@
-"""Converter route returning JSON: ``GET /api/items/<int:item_id>`` for the ids that exist.
+"""Converter route returning JSON: ``GET /_probe/number/<int:number>`` (a wsgistack probe).
 
 Exercises the router's ``int`` converter and JSON serialisation. Tag: ``converter``.
 Weight: ``LOAD_WEIGHT_CONVERTER``.
@@ -11,16 +11,16 @@ import random
 from _common import ShapeUser, shape_weight, verdict
 from locust import TaskSet, tag, task
 
-ITEM_IDS = (1, 2, 3)
+NUMBERS = (1, 2, 3, 1000)
 
 
 class ConverterJsonTasks(TaskSet):
     @tag("converter")
     @task
-    def get_item(self) -> None:
-        item_id = random.choice(ITEM_IDS)
+    def get_number(self) -> None:
+        number = random.choice(NUMBERS)
         with self.client.get(
-            f"/api/items/{item_id}", name="converter /api/items/[id]", catch_response=True
+            f"/_probe/number/{number}", name="converter /_probe/number/[n]", catch_response=True
         ) as response:
             problem = None
             if response.status_code != 200:
@@ -30,8 +30,8 @@ class ConverterJsonTasks(TaskSet):
                     body = response.json()
                 except ValueError:
                     body = None
-                if not isinstance(body, dict) or body.get("id") != item_id or "name" not in body:
-                    problem = f"body {response.text[:80]!r} is not item {item_id}"
+                if body != {"number": number}:
+                    problem = f"body {response.text[:80]!r} is not number {number}"
             verdict(response, problem)
 
 

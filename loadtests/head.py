@@ -1,4 +1,4 @@
-"""HEAD: ``HEAD /hello`` -> ``200``, the GET's headers and no body.
+"""HEAD: ``HEAD /_probe/text`` (a probe route of wsgistack, in every service) -> ``200``, the GET's headers and no body.
 
 Proves HEAD is answered from the GET view without a body leaking through any layer. There is no
 body to carry a marker, so the marker is the service's ``X-Request-ID`` header. Tag: ``head``.
@@ -15,7 +15,9 @@ class HeadTasks(TaskSet):
     @tag("head")
     @task
     def head_hello(self) -> None:
-        with self.client.head("/hello", name="head /hello", catch_response=True) as response:
+        with self.client.head(
+            "/_probe/text", name="head /_probe/text", catch_response=True
+        ) as response:
             problem = None
             headers = response.headers or {}
             if response.status_code != 200:

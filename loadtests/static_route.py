@@ -1,6 +1,6 @@
-"""Static route: ``GET /hello`` -> ``text/plain`` ``Hello, World!``.
+"""Static route: ``GET /_probe/text`` -> ``text/plain`` ``Hello, World!`` (a wsgistack probe).
 
-The cheapest answer the service has (a dict lookup in the router, no converter, no template),
+The cheapest answer any service has (a dict lookup in the router, no converter, no template),
 so its numbers are the dispatch core's floor. Tag: ``static``. Weight: ``LOAD_WEIGHT_STATIC``.
 """
 
@@ -16,7 +16,9 @@ class StaticRouteTasks(TaskSet):
     @tag("static")
     @task
     def hello(self) -> None:
-        with self.client.get("/hello", name="static /hello", catch_response=True) as response:
+        with self.client.get(
+            "/_probe/text", name="static /_probe/text", catch_response=True
+        ) as response:
             problem = None
             if response.status_code != 200:
                 problem = f"status {response.status_code}, expected 200"

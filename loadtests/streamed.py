@@ -1,7 +1,8 @@
-"""Streamed response: ``GET /stream?lines=N`` -> chunked ``text/plain``, one ``line i`` a chunk.
+"""Streamed response: ``GET /_probe/stream?lines=N`` -> chunked ``text/plain``, a line a chunk.
 
-The whole body is read and compared, so a stream cut short by any layer is a failure. Tag:
-``stream``. Weight: ``LOAD_WEIGHT_STREAM``; lines from ``LOAD_STREAM_LINES`` (default 20).
+The route is a wsgistack probe, in every service. The whole body is read and compared, so a
+stream cut short by any layer is a failure. Tag: ``stream``. Weight: ``LOAD_WEIGHT_STREAM``;
+lines from ``LOAD_STREAM_LINES`` (default 20).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ class StreamTasks(TaskSet):
     @task
     def stream(self) -> None:
         with self.client.get(
-            f"/stream?lines={LINES}", name="stream /stream?lines=[n]", catch_response=True
+            f"/_probe/stream?lines={LINES}",
+            name="stream /_probe/stream?lines=[n]",
+            catch_response=True,
         ) as response:
             problem = None
             if response.status_code != 200:

@@ -28,13 +28,23 @@ if TYPE_CHECKING:
 # Shared check functions live outside test modules: let pytest explain their failed asserts.
 pytest.register_assert_rewrite("tests.stack.checks")
 
-# The diagnostics endpoints (/_diag/*) are what the stack tests inspect the app through.
+# The diagnostics endpoints (/_diag/*, wsgistack/diagnostics.py) are what the stack tests inspect
+# the app through; like the probes (/_probe/*), every service has them, so these tests never
+# depend on the service's own routes.
 TEST_APP_ENV = {"APP_DIAGNOSTICS": "1"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Every compose build of the session (ComposeStack, devtools.swarm) reads these.
     os.environ.update(images.SESSION_TAGS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A test that builds or runs the app image needs Docker, marked or not: mark it, so that
+    ``-m "not docker"`` leaves it out."""
+    if IMAGE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.docker)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -88,12 +98,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def native_stack() -> Iterator[NativeStack]:
-    """nginx -> one gunicorn on loopback, from the repository's own configs (diagnostics on)."""
+def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
+    """nginx -> one gunicorn on loopback, from the repository's own configs (diagnostics on),
+    serving a static folder of the tests' own (tests/stack/checks.py's STATIC_PROBE)."""
     require_executable("nginx")
     from devtools.native_stack import NativeStack
+    from tests.stack.checks import static_probe_dir
 
-    stack = NativeStack(app_env=TEST_APP_ENV)
+    static = static_probe_dir(tmp_path_factory.mktemp("static"))
+    stack = NativeStack(app_env=TEST_APP_ENV, static_dir=static)
     try:
         with stack:
             yield stack

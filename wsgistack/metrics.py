@@ -8,7 +8,7 @@ Per request (``MetricsMiddleware``, outside the app's own middleware):
   third write per request and say the same;
 - ``http_requests_in_flight``: a gauge, summed over the live workers, sampled every second.
 
-``route`` is the URL rule that matched (``/api/items/<int:item_id>``), never the raw path, so a
+``route`` is the URL rule that matched (``/_probe/number/<int(max=1000000):number>``), never the raw path, so a
 scanner's random paths cannot grow the number of series: every request that matched no rule
 shares ``route="unmatched"``. ``method`` is one of the standard methods or ``other``; ``status``
 is the class (``2xx`` .. ``5xx``). gunicorn.conf.py adds ``gunicorn_worker_restarts_total``

@@ -51,12 +51,12 @@ def test_scaling_out_and_back_in_spreads_load_and_loses_nothing(stack: ComposeSt
 def test_host_nginx_is_refused_on_the_published_port_and_served_in_network(
     stack: ComposeStack,
 ) -> None:
-    published = request(stack.url, "/hello", headers={"Host": "nginx:8080"})[0]
+    published = request(stack.url, "/_probe/text", headers={"Host": "nginx:8080"})[0]
     assert published.status == 400
     # What the load profile's locust containers do: nginx's in-network port, Host nginx:8081.
     script = (
         "import http.client; c = http.client.HTTPConnection('nginx', 8081, timeout=10);"
-        " c.request('GET', '/hello'); print(c.getresponse().status)"
+        " c.request('GET', '/_probe/text'); print(c.getresponse().status)"
     )
     assert stack.exec("app", "python3", "-c", script).stdout.strip() == "200"
 

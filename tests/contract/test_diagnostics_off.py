@@ -17,9 +17,9 @@ import yaml
 from werkzeug.test import Client
 
 from app import create_app
-from app.config import as_bool
 from devtools.servers import REPO_ROOT, ProcessServer
 from tests.contract.client import call
+from wsgistack.settings import as_bool
 
 DIAG_REQUESTS = (
     ("GET", "/_diag/environ"),
@@ -71,7 +71,7 @@ def test_gunicorn_with_the_repository_config_and_no_env_hides_the_environ(
     default_gunicorn: ProcessServer,
 ) -> None:
     assert call(default_gunicorn.url, "GET", "/_diag/environ").status == 404
-    assert call(default_gunicorn.url, "GET", "/hello").status == 200
+    assert call(default_gunicorn.url, "GET", "/_probe/text").status == 200
 
 
 def resolved(value: Any) -> str:

@@ -45,7 +45,7 @@ def test_stop_kills_gunicorn_master_and_workers() -> None:
         server.start()
         pgid = server.pgid
         assert pgid is not None
-        assert call(server.url, "GET", "/hello").status == 200
+        assert call(server.url, "GET", "/_probe/text").status == 200
         # Master plus its two workers, all in the server's own process group (the master forks
         # them one after the other, so the second may still be on its way).
         deadline = time.monotonic() + 30

@@ -49,6 +49,8 @@ class Edge:
     acme_dir_writer: Callable[[str, str], None]
     # nginx's access log so far (one JSON object a line).
     access_log: Callable[[], str]
+    # The URL path of a file nginx serves from the static folder (None: the folder is empty).
+    static_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -63,10 +65,11 @@ def _cert_env(certs: LocalCerts) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def native_edge(edge_certs: LocalCerts) -> Iterator[Edge]:
+def native_edge(edge_certs: LocalCerts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     require_executable("nginx")
     from devtools.native_stack import NativeStack, free_port
     from tests.edge.client import fetch
+    from tests.stack.checks import STATIC_PROBE_NAME, static_probe_dir
 
     tls_port = free_port()
     env = {
@@ -75,7 +78,7 @@ def native_edge(edge_certs: LocalCerts) -> Iterator[Edge]:
         "STACK_TLS_PORT": str(tls_port),
         "TRUSTED_PROXY_CIDRS": "127.0.0.1/32",
     }
-    stack = NativeStack(app_env=env)
+    stack = NativeStack(app_env=env, static_dir=static_probe_dir(tmp_path_factory.mktemp("static")))
     acme = Path(stack.run_dir) / "tmp" / "acme"
 
     def write_acme(token: str, content: str) -> None:
@@ -95,6 +98,7 @@ def native_edge(edge_certs: LocalCerts) -> Iterator[Edge]:
                 ),
                 acme_dir_writer=write_acme,
                 access_log=lambda: (stack.logs_dir / "nginx-access.log").read_text(),
+                static_file=f"/static/{STATIC_PROBE_NAME}",
                 extra={"stack": stack},
             )
     finally:
@@ -150,8 +154,17 @@ def compose_edge(edge_certs: LocalCerts) -> Iterator[Edge]:
             from_untrusted=lambda path, headers: _untrusted_in_container(stack, path, headers),
             acme_dir_writer=write_acme,
             access_log=lambda: stack.logs("nginx", tail=None, prefix=False),
+            static_file=compose_static_file(),
             extra={"compose": stack},
         )
+
+
+def compose_static_file() -> str | None:
+    """The image serves the service's own static folder: one of its files, if it has any."""
+    from tests.stack.checks import SERVICE_STATIC, service_static_file
+
+    served = service_static_file()
+    return None if served is None else f"/static/{served.relative_to(SERVICE_STATIC)}"
 
 
 @pytest.fixture(params=["native", pytest.param("compose", marks=pytest.mark.docker)])

@@ -22,7 +22,7 @@ def plain_port(request: pytest.FixtureRequest) -> int:
 
 def test_plain_http_is_served_without_hsts(plain_port: int) -> None:
     port = plain_port
-    page = fetch(port, "/")
+    page = fetch(port, "/_probe/text")
     assert page.status == 200, page
     assert page.header("Strict-Transport-Security") is None
     assert page.header("Content-Security-Policy")

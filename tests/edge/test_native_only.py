@@ -97,7 +97,7 @@ def test_make_stack_serves_https_with_the_edge_settings(
     )
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        page = fetch(tls_port, "/", tls=trusting(edge_certs.ca_cert))
+        page = fetch(tls_port, "/_probe/text", tls=trusting(edge_certs.ca_cert))
         assert page.status == 200 and page.header("Strict-Transport-Security")
         redirect = fetch(port, "/")
         assert redirect.status == 308

@@ -55,7 +55,7 @@ def test_make_stack_supervisor_restarts_a_killed_master(tmp_path: Path) -> None:
 
         def new_master_serving() -> bool:
             current = json.loads(state_file.read_text())["gunicorn_pids"]
-            return current != [master] and http_status(port, "/hello") == 200
+            return current != [master] and http_status(port, "/_probe/text") == 200
 
         assert wait_until(new_master_serving, 60, 0.5)
     finally:

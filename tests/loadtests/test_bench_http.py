@@ -50,7 +50,7 @@ def test_parse_wrk_rejects_output_without_a_rate() -> None:
 
 def test_bare_callable_answers_like_the_static_route() -> None:
     seen: list[tuple[str, list[tuple[str, str]]]] = []
-    environ = {"PATH_INFO": "/hello", "REQUEST_METHOD": "GET"}
+    environ = {"PATH_INFO": "/_probe/text", "REQUEST_METHOD": "GET"}
 
     body = b"".join(bare_app(environ, lambda status, headers: seen.append((status, headers))))
 

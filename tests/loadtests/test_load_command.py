@@ -45,7 +45,7 @@ def test_make_load_passes_extra_arguments_to_locust(stack: Any, tmp_path: Path) 
 
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     names = {row["name"] for row in json.loads((tmp_path / "summary.json").read_text())["rows"]}
-    assert names == {"converter /api/items/[id]", "Aggregated"}
+    assert names == {"converter /_probe/number/[n]", "Aggregated"}
 
 
 def test_make_load_says_how_to_start_the_stack_when_nothing_answers(tmp_path: Path) -> None:

@@ -12,17 +12,24 @@ from locust.argument_parser import parse_locustfile_paths
 
 from tests.loadtests.helpers import LOCUSTFILES, ROOT, clean_env
 
-EXPECTED_USERS = {
+# The machinery's shapes, on the probe routes every service has.
+MACHINERY_USERS = {
     "static_route.py": "StaticRouteUser",
     "converter_json.py": "ConverterJsonUser",
-    "template_page.py": "TemplatePageUser",
     "json_post.py": "JsonPostUser",
     "not_found.py": "NotFoundUser",
     "head.py": "HeadUser",
     "streamed.py": "StreamUser",
-    # The database shapes: listed, but weight 0 unless LOAD_WEIGHT_DB_READ / _DB_WRITE is set.
-    "db_read.py": "DbReadUser",
-    "db_write.py": "DbWriteUser",
+}
+# The example service's shapes (yours: they go with the example); weight 0 unless set.
+EXAMPLE_USERS = {
+    "example_template_page.py": "TemplatePageUser",
+    "example_db_read.py": "DbReadUser",
+    "example_db_write.py": "DbWriteUser",
+}
+EXPECTED_USERS = {
+    **MACHINERY_USERS,
+    **{name: user for name, user in EXAMPLE_USERS.items() if (LOCUSTFILES / name).is_file()},
 }
 
 

@@ -74,11 +74,13 @@ def test_prometheus_scrapes_every_app_replica_and_nginx(monitored: Any) -> None:
     assert app_targets
     wait_for(lambda: healthy_targets(monitored, "nginx"), "the nginx target up")
     for _ in range(30):
-        assert requests.get(monitored.url + "/hello", timeout=10).status_code == 200
+        assert requests.get(monitored.url + "/_probe/text", timeout=10).status_code == 200
 
     def counted() -> float:
         result = prometheus(
-            monitored, "query", query='sum(http_request_duration_seconds_count{route="/hello"})'
+            monitored,
+            "query",
+            query='sum(http_request_duration_seconds_count{route="/_probe/text"})',
         )
         return float(result["result"][0]["value"][1]) if result["result"] else 0.0
 
@@ -110,9 +112,9 @@ def test_metrics_and_stub_status_are_not_public(monitored: Any) -> None:
 
 def test_every_line_the_stack_writes_has_the_one_schema(monitored: Any) -> None:
     for _ in range(5):
-        requests.get(monitored.url + "/hello", timeout=10)
+        requests.get(monitored.url + "/_probe/text", timeout=10)
     requests.get(monitored.url + "/no-such-page", timeout=10)
-    requests.post(monitored.url + "/api/items", json={"name": ""}, timeout=10)
+    requests.post(monitored.url + "/_probe/json", json=[1], timeout=10)
     time.sleep(0.5)
     app_lines = monitored.logs("app", tail=None, prefix=False).splitlines()
     nginx_lines = monitored.logs("nginx", tail=None, prefix=False).splitlines()

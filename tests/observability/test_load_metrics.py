@@ -40,7 +40,7 @@ def test_wrapped_command_gets_the_server_side_table(
         source = f"http://127.0.0.1:{gunicorn.metrics_port}/metrics"
         before = load_metrics.snapshot(source)
         for _ in range(25):
-            requests.get(gunicorn.url + "/hello", timeout=10)
+            requests.get(gunicorn.url + "/_probe/text", timeout=10)
         after = load_metrics.snapshot(source)
         code = load_metrics.main(["--source", source, "--", sys.executable, "-c", "exit(3)"])
     assert code == 3

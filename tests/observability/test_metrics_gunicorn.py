@@ -23,7 +23,7 @@ def served_by_pids(gunicorn: Gunicorn) -> set[int]:
 def get_hello(gunicorn: Gunicorn, count: int) -> None:
     for _ in range(count):
         # A new connection each time, so the kernel hands them to either worker.
-        assert requests.get(gunicorn.url + "/hello", timeout=10).status_code == 200
+        assert requests.get(gunicorn.url + "/_probe/text", timeout=10).status_code == 200
 
 
 def test_counts_are_exact_across_workers_and_survive_a_killed_worker(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_counts_are_exact_across_workers_and_survive_a_killed_worker(tmp_path: P
         get_hello(gunicorn, 40)
 
         samples = gunicorn.scrape()
-        hello = {"route": "/hello", "method": "GET", "status": "2xx"}
+        hello = {"route": "/_probe/text", "method": "GET", "status": "2xx"}
         assert total(samples, "http_request_duration_seconds_count", **hello) == 100
         assert total(samples, "http_request_duration_seconds_bucket", le="+Inf", **hello) == 100
         assert total(samples, "gunicorn_worker_restarts_total") == 1
@@ -70,7 +70,10 @@ def test_master_start_empties_the_multiprocess_directory(tmp_path: Path) -> None
     with Gunicorn(tmp_path) as gunicorn:
         assert not (gunicorn.metrics_dir / "counter_999999.db").exists()
         get_hello(gunicorn, 3)
-        assert total(gunicorn.scrape(), "http_request_duration_seconds_count", route="/hello") == 3
+        assert (
+            total(gunicorn.scrape(), "http_request_duration_seconds_count", route="/_probe/text")
+            == 3
+        )
 
 
 def test_every_line_gunicorn_and_the_app_write_has_the_one_schema(tmp_path: Path) -> None:

@@ -44,14 +44,14 @@ def test_random_paths_share_one_label_and_the_series_stay_bounded() -> None:
         client.get(random_path(rng))
     for method in ("BREW", "PROPFIND", "GET", "DELETE"):  # odd methods share "other"
         client.open(random_path(rng), method=method)
-    for item in range(1, 50):
-        client.get(f"/api/items/{item}")
+    for number in range(1, 50):
+        client.get(f"/_probe/number/{number}")
     after = route_labels()
     assert count("GET", UNMATCHED, "4xx") - unmatched_before == 301
     new_series = set(after) - set(before)
     assert len(new_series) <= 6, new_series
     assert all(route == UNMATCHED or route.startswith("/") for _m, route, _s in after)
-    assert not any("api/items/1" in route for _m, route, _s in after)
+    assert not any("_probe/number/1" in route for _m, route, _s in after)
     assert {method for method, _r, _s in after} <= {
         "GET",
         "HEAD",
@@ -75,11 +75,10 @@ def test_route_label_is_the_rule_the_framework_matched() -> None:
 
     client = Client(app)
     for method, path in [
-        ("GET", "/hello"),
-        ("GET", "/api/items"),
-        ("POST", "/api/items"),
-        ("GET", "/api/items/2"),
-        ("GET", "/api/items/999"),
+        ("GET", "/_probe/text"),
+        ("POST", "/_probe/json"),
+        ("GET", "/_probe/number/2"),
+        ("GET", "/_probe/number/2000000"),
         ("GET", "/no/such/page"),
         ("GET", "/static/app.css"),
     ]:

@@ -79,7 +79,7 @@ def test_without_traceparent_a_new_trace_starts(
     traced: tuple[Flask, InMemorySpanExporter, io.StringIO],
 ) -> None:
     app, exporter, _stream = traced
-    Client(app).get("/hello", buffered=True)
+    Client(app).get("/_probe/text", buffered=True)
     (span,) = exporter.get_finished_spans()
     assert span.parent is None and span.context.trace_id != 0
 
@@ -87,7 +87,7 @@ def test_without_traceparent_a_new_trace_starts(
 def test_tracing_stays_off_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(tracing.ENDPOINT_ENV, raising=False)
     app = create_app({"TESTING": True})
-    response = Client(app).get("/hello", headers={"traceparent": TRACEPARENT})
+    response = Client(app).get("/_probe/text", headers={"traceparent": TRACEPARENT})
     assert "traceresponse" not in response.headers
     assert not tracing.enabled()
 
@@ -97,7 +97,7 @@ def test_endpoint_turns_tracing_on() -> None:
     # listens at the endpoint; spans are batched in the background and dropped.
     code = (
         "from werkzeug.test import Client; from app import create_app; "
-        f"r = Client(create_app()).get('/hello', headers={{'traceparent': {TRACEPARENT!r}}}); "
+        f"r = Client(create_app()).get('/_probe/text', headers={{'traceparent': {TRACEPARENT!r}}}); "
         "print(r.headers.get('traceresponse'))"
     )
     env = {

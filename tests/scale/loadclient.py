@@ -33,7 +33,7 @@ class Outcome:
 @dataclass
 class LoadClient:
     port: int
-    path: str = "/hello"
+    path: str = "/_probe/text"
     threads: int = 3
     pause: float = 0.02  # per thread, between requests: ~150 requests/s at most in all
     max_requests: int = 30_000

@@ -17,6 +17,12 @@ from typing import Any
 import pytest
 
 from devtools.resilience import nginx_timeout
+from tests.stack.checks import (
+    SERVICE_STATIC,
+    STATIC_PROBE_NAME,
+    service_static_file,
+    static_probe_dir,
+)
 from tests.support.prereqs import require_docker, require_executable
 
 BODY_LIMIT = 1024 * 1024  # small enough that an over-limit body is cheap to send
@@ -40,6 +46,8 @@ class Target:
     error_log: Callable[[], str] = lambda: ""
     # Direct gunicorn URLs (bypassing nginx), where reachable.
     gunicorn_urls: list[str] = field(default_factory=list)
+    # The URL path of a file nginx serves from the static folder (None: the folder is empty).
+    static_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,12 +73,13 @@ def _read_logs(paths: list[Path]) -> str:
 
 
 @pytest.fixture(scope="session")
-def security_native_stack() -> Iterator[Any]:
+def security_native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     require_executable("nginx")
     from devtools.native_stack import NativeStack
 
     stack = NativeStack(
         app_env={"APP_DIAGNOSTICS": "1", "APP_MAX_CONTENT_LENGTH": str(BODY_LIMIT)},
+        static_dir=static_probe_dir(tmp_path_factory.mktemp("static")),
         # No max_requests recycling: a new worker pid must mean a dead worker.
         gunicorn_env={"GUNICORN_MAX_REQUESTS": "0", "GUNICORN_MAX_REQUESTS_JITTER": "0"},
     )
@@ -96,6 +105,7 @@ def native_target(stack: Any) -> Target:
         worker_pids=lambda: set().union(*(children(pid) for pid in stack.gunicorn_pids)),
         error_log=lambda: _read_logs(sorted(Path(stack.logs_dir).glob("gunicorn-*.error.log"))),
         gunicorn_urls=list(stack.gunicorn_urls),
+        static_file=f"/static/{STATIC_PROBE_NAME}",
     )
 
 
@@ -104,6 +114,7 @@ def compose_target(compose: Any) -> Target:
     url = compose.url
     port = int(url.rsplit(":", 1)[1].rstrip("/"))
     limit = int(compose.env.get("APP_MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
+    served = service_static_file()  # the image serves the service's own static folder
 
     return Target(
         name="compose",
@@ -113,13 +124,14 @@ def compose_target(compose: Any) -> Target:
         header_timeout=nginx_timeout("client_header_timeout", 60.0),
         body_timeout=nginx_timeout("client_body_timeout", 60.0),
         diagnostics=compose.env.get("APP_DIAGNOSTICS") == "1",
+        static_file=None if served is None else f"/static/{served.relative_to(SERVICE_STATIC)}",
         # `docker compose logs` per case would cost more than the corpus itself; the compose
         # tests read the logs once instead.
         extra={"compose": compose},
     )
 
 
-TARGETS = ["native", "compose"]
+TARGETS = ["native", pytest.param("compose", marks=pytest.mark.docker)]
 
 
 @pytest.fixture(scope="session", params=TARGETS)
@@ -136,10 +148,9 @@ def native(security_native_stack: Any) -> Target:
 
 
 @pytest.fixture(scope="session")
-def compose(request: pytest.FixtureRequest) -> Target:
+def compose(compose_stack: Any) -> Target:
     """The compose stack alone, for what exists only there (container settings)."""
-    require_docker()
-    return compose_target(request.getfixturevalue("compose_stack"))
+    return compose_target(compose_stack)
 
 
 def in_ci() -> bool:

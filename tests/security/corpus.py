@@ -5,7 +5,7 @@ A record::
     - id: content-length-and-chunked        # unique across all files; the pytest id
       why: request smuggling, two framings   # what the case probes (quote it if it has ": ")
       send:                                  # the raw request, in order
-        - "POST /api/items HTTP/1.1\\r\\n"     # a string: latin-1 bytes after ${var} expansion
+        - "POST /_probe/json HTTP/1.1\\r\\n"     # a string: latin-1 bytes after ${var} expansion
         - {repeat: "a", times: 9000}         # a run of bytes (times may be a ${var})
         - {pause: 1.5}                       # stop writing for a while (slow clients)
         - {dribble: "X-A: b\\r\\n", every: 1} # write this every N seconds until the server acts

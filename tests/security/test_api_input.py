@@ -1,10 +1,11 @@
-"""Bad bodies on the JSON API, through the whole stack: a 400 (413, 415) with a JSON error that says
-what is wrong, never a 500 or a traceback, and the security headers on the error too."""
+"""Bad JSON bodies through the whole stack: a 400 (413, 415) with a JSON error that says what is
+wrong, never a 500 or a traceback, and the security headers on the error too. They go to
+wsgistack's JSON probe (POST /_probe/json), which reads bodies the way a service's JSON routes
+do (wsgistack/json_input.py); the example's own field rules are tested in tests/service."""
 
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
@@ -27,12 +28,9 @@ BAD_BODIES: dict[str, tuple[str | None, bytes, tuple[str, ...]]] = {
     "many-keys": (JSON, b"{" + b",".join(b'"k%d":0' % i for i in range(500)) + b"}", ("members",)),
     "4300-digit-quantity": (JSON, b'{"name": "x", "quantity": ' + b"9" * 4300 + b"}", ("number",)),
     "lone-surrogate-name": (JSON, b'{"name": "\\ud800", "quantity": 1}', ("surrogate",)),
-    "name-with-control-characters": (JSON, b'{"name": "a\\u0000b", "quantity": 1}', ("name",)),
-    "quantity-too-large": (JSON, b'{"name": "x", "quantity": 10000000000}', ("quantity",)),
     "empty-body": (JSON, b"", ("json", "body")),
     "json-array-not-object": (JSON, b"[1, 2, 3]", ("object", "body")),
     "json-null": (JSON, b"null", ("json", "object", "body")),
-    "wrong-field-types": (JSON, b'{"name": 5, "quantity": "many"}', ("valid",)),
     "text-plain": ("text/plain", b'{"name": "x", "quantity": 1}', ("content-type", "json")),
     "form-encoded": ("application/x-www-form-urlencoded", b"name=x&quantity=1", ("json",)),
     "no-content-type": (None, b'{"name": "x", "quantity": 1}', ("content-type", "json")),
@@ -51,10 +49,10 @@ def test_bad_json_body_gets_400_with_a_clear_json_message(target: Target, case: 
     if content_type:
         headers["Content-Type"] = content_type
     outcome, data, response_headers = request(
-        target.url, "/api/items", method="POST", headers=headers, body=body
+        target.url, "/_probe/json", method="POST", headers=headers, body=body
     )
     # latin-1 is a legal charset; an app may accept it. Everything else is the client's error.
-    if case == "json-charset-latin1" and outcome.status == 201:
+    if case == "json-charset-latin1" and outcome.status == 200:
         return
     assert outcome.status in (400, 413, 415), f"{case}: {outcome} {data[:300]!r}"
     assert response_headers.get("content-type", "").startswith(JSON), response_headers
@@ -71,24 +69,22 @@ def test_bad_json_body_gets_400_with_a_clear_json_message(target: Target, case: 
     assert not problems_with_response(raw)
 
 
-def test_valid_item_is_still_accepted(target: Target) -> None:
+def test_valid_body_is_still_accepted(target: Target) -> None:
     """The control case: the same endpoint takes a good body (so the 400s above mean something)."""
-    # Items are stored and names are unique: a name of this run's own, so a shared stack's
-    # earlier requests cannot turn the control case into a 409.
-    name = f"bolt-{uuid.uuid4().hex[:8]}"
+    record = {"name": "bolt", "quantity": 3}
     outcome, data, _ = request(
         target.url,
-        "/api/items",
+        "/_probe/json",
         method="POST",
         headers={"Content-Type": JSON},
-        body=json.dumps({"name": name, "quantity": 3}).encode(),
+        body=json.dumps(record).encode(),
     )
-    assert outcome.status == 201, data
-    assert json.loads(data)["name"] == name
+    assert outcome.status == 200, data
+    assert json.loads(data) == {"echo": record}
 
 
-def test_unknown_api_method_is_a_json_405(target: Target) -> None:
-    outcome, data, headers = request(target.url, "/api/items", method="DELETE")
+def test_unknown_method_on_a_json_route_is_a_json_405(target: Target) -> None:
+    outcome, data, headers = request(target.url, "/_probe/json", method="DELETE")
     assert outcome.status == 405, data
     assert json.loads(data)["error"]["code"] == 405
-    assert "GET" in headers.get("allow", ""), headers
+    assert "POST" in headers.get("allow", ""), headers

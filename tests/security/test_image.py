@@ -259,6 +259,7 @@ def test_running_containers_are_locked_down(compose: Target, service: str) -> No
     assert not problems, f"{service}: " + "; ".join(problems)
 
 
+@pytest.mark.docker  # it builds a throw-away image of its own
 def test_layer_scan_finds_a_ca_that_a_later_layer_deleted(
     base_image: str, build_time_cas: set[bytes], tmp_path: Path
 ) -> None:

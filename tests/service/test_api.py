@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 
@@ -47,6 +50,15 @@ def test_create_item_answers_201_with_location(client) -> None:
         ({"name": "Cog", "quantity": "3"}, {"quantity": "is required and must be an integer"}),
         ({"name": "Cog", "quantity": 1, "price": 2}, {"price": "is not a known field"}),
         ([1, 2], {"body": "must be a JSON object"}),
+        ({"name": "a\u0000b", "quantity": 1}, {"name": "must not contain control characters"}),
+        ({"name": "Cog", "quantity": 10**10}, {"quantity": "must be at most 1000000000"}),
+        (
+            {"name": 5, "quantity": "many"},
+            {
+                "name": "is required and must be a non-empty string",
+                "quantity": "is required and must be an integer",
+            },
+        ),
     ],
 )
 def test_create_item_reports_each_invalid_field(client, body, fields) -> None:
@@ -106,3 +118,24 @@ def test_chunked_body_the_server_dechunked_is_read(client) -> None:
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 201
+
+
+def test_unknown_fields_are_listed_up_to_20_with_a_count_of_the_rest(client: Any) -> None:
+    payload = {"name": "bolt", "quantity": 1, **{f"extra{i:02d}": 0 for i in range(50)}}
+    response = client.post(
+        "/api/items", content_type="application/json", data=json.dumps(payload).encode()
+    )
+    assert response.status_code == 400
+    fields = response.json["error"]["fields"]
+    assert len(fields) == 21
+    assert fields["..."] == "and 30 more unknown fields"
+
+
+def test_a_long_unknown_field_name_is_cut_short_in_the_reply(client: Any) -> None:
+    response = client.post(
+        "/api/items",
+        content_type="application/json",
+        data=json.dumps({"name": "a", "quantity": 1, "k" * 5000: 0}).encode(),
+    )
+    assert response.status_code == 400
+    assert len(response.data) < 1024

@@ -40,26 +40,3 @@ def test_every_response_names_the_replica_and_the_request(client) -> None:
         response = client.get(path)
         assert response.headers["X-Served-By"] == "test-replica"
         assert response.headers["X-Request-ID"]
-
-
-def test_stream_sends_one_chunk_per_line(app) -> None:
-    response = app.test_client().get("/stream?lines=3", buffered=False)
-    chunks = [chunk for chunk in response.response if chunk]
-    response.close()
-    assert chunks == [
-        b"line 1\n",
-        b"line 2\n",
-        b"line 3\n",
-    ]
-
-
-def test_stream_rejects_out_of_range_line_counts(client) -> None:
-    for query in ("lines=-1", "lines=1001", "lines=many"):
-        response = client.get(f"/stream?{query}", headers={"Accept": "application/json"})
-        assert response.status_code == 400, query
-        assert "lines must be a whole number" in response.json["error"]["message"]
-
-
-def test_stream_asks_nginx_not_to_buffer_it(client) -> None:
-    response = client.get("/stream?lines=1")
-    assert response.headers["X-Accel-Buffering"] == "no"

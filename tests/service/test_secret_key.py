@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.secret_key import read_configured_key, require_production_secret_key, weakness
+from wsgistack.secret_key import read_configured_key, require_production_secret_key, weakness
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = "k" * 40
@@ -89,11 +89,11 @@ def test_production_entry_point_starts_with_a_key_file(tmp_path: Path) -> None:
 def test_docker_secret_path_is_read_when_nothing_else_is_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.secret_key
+    import wsgistack.secret_key
 
     mounted = tmp_path / "app_secret_key"
     mounted.write_text(STRONG + "\n")
-    monkeypatch.setattr(app.secret_key, "DEFAULT_KEY_FILE", mounted)
+    monkeypatch.setattr(wsgistack.secret_key, "DEFAULT_KEY_FILE", mounted)
     assert read_configured_key({"SECRET_KEY": None}) == (STRONG, "file")
     # An explicit key wins over the mounted file.
     assert read_configured_key({"SECRET_KEY": "other"}) == ("other", "environment")

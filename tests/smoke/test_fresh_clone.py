@@ -87,7 +87,7 @@ def test_make_standins_then_make_up_serves_the_stack(clone: Path) -> None:
     try:
         up = in_clone("make", "--no-print-directory", "up", timeout=900)
         assert up.returncode == 0, (up.stdout + up.stderr)[-3000:]
-        assert http_status(int(env["HTTP_PORT"]), "/hello") == 200
+        assert http_status(int(env["HTTP_PORT"]), "/_probe/text") == 200
     finally:
         in_clone("docker", "compose", "down", "--volumes", "--remove-orphans", "--timeout", "20")
         images.docker("rmi", "--force", env["APP_IMAGE"], timeout=300)

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
-from app.config import ENV_PREFIX
 from flasklite import Flask
+from wsgistack.settings import ENV_PREFIX
 
 # One value each converter accepts; `any(a, b)` takes its first choice instead.
 SAMPLES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import mimetypes
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,13 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STYLE_CSS = REPO_ROOT / "app" / "static" / "style.css"
+#: The service's static folder, which the image serves as /static/ (none is fine).
+SERVICE_STATIC = REPO_ROOT / "app" / "static"
+#: A static file of the tests' own, for the native stacks they start (NativeStack(static_dir=)).
+STATIC_PROBE_NAME = "probe.css"
+STATIC_PROBE = (
+    b"/* served by nginx from the static folder, never by the app */\nbody { margin: 0; }\n"
+)
 TIMEOUT = 30
 
 SECURITY_HEADERS = {
@@ -34,38 +41,48 @@ def assert_security_headers(response: requests.Response) -> None:
     assert response.headers.get("Server", "nginx") == "nginx"
 
 
-def check_page(url: str) -> None:
-    response = requests.get(url + "/", headers={"Accept": "text/html"}, timeout=TIMEOUT)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/html")
-    assert 'href="/static/style.css"' in response.text
-    assert response.headers.get("X-Served-By")
-    assert_security_headers(response)
+def static_probe_dir(directory: Path) -> Path:
+    """``directory`` holding the tests' static file, for ``NativeStack(static_dir=...)``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / STATIC_PROBE_NAME).write_bytes(STATIC_PROBE)
+    return directory
 
 
-def check_api(url: str) -> None:
-    listed = requests.get(url + "/api/items", timeout=TIMEOUT)
-    assert listed.status_code == 200
-    assert listed.headers["Content-Type"].startswith("application/json")
-    assert [item["id"] for item in listed.json()["items"]][:3] == [1, 2, 3]
-    created = requests.post(
-        url + "/api/items", json={"name": "bolt", "quantity": 3}, timeout=TIMEOUT
-    )
-    assert created.status_code == 201
-    assert created.json()["name"] == "bolt"
-    invalid = requests.post(url + "/api/items", json={"name": ""}, timeout=TIMEOUT)
+def service_static_file() -> Path | None:
+    """One file of the service's static folder (what the image serves), or None without one."""
+    files = sorted(path for path in SERVICE_STATIC.rglob("*") if path.is_file())
+    return files[0] if files else None
+
+
+def check_probe_routes(url: str) -> None:
+    """wsgistack's probes answer through the stack, with the stack's headers on them."""
+    text = requests.get(url + "/_probe/text", headers={"Accept": "text/html"}, timeout=TIMEOUT)
+    assert text.status_code == 200
+    assert text.headers["Content-Type"].startswith("text/plain")
+    assert text.headers.get("X-Served-By")
+    assert_security_headers(text)
+    echoed = requests.post(url + "/_probe/json", json={"name": "bolt"}, timeout=TIMEOUT)
+    assert (echoed.status_code, echoed.json()) == (200, {"echo": {"name": "bolt"}})
+    invalid = requests.post(url + "/_probe/json", json=[1], timeout=TIMEOUT)
     assert invalid.status_code == 400
     assert invalid.json()["error"]["code"] == 400
+    missing = requests.get(url + "/_probe/number/2000000", timeout=TIMEOUT)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == 404
 
 
-def check_static_served_by_nginx(url: str, app_log: Callable[[], str]) -> None:
+def check_static_served_by_nginx(
+    url: str, app_log: Callable[[], str], static_file: Path, static_root: Path
+) -> None:
     request_id = new_request_id()
+    path = static_file.relative_to(static_root).as_posix()
     response = requests.get(
-        url + "/static/style.css", headers={"X-Request-ID": request_id}, timeout=TIMEOUT
+        f"{url}/static/{path}", headers={"X-Request-ID": request_id}, timeout=TIMEOUT
     )
     assert response.status_code == 200
-    assert response.content == STYLE_CSS.read_bytes()
-    assert response.headers["Content-Type"].startswith("text/css")
+    assert response.content == static_file.read_bytes()
+    kind = mimetypes.guess_type(static_file.name)[0] or "application/octet-stream"
+    assert response.headers["Content-Type"].startswith(kind)
     # Long cache lifetime, and none of the headers the app adds to everything it answers.
     cache_control = response.headers["Cache-Control"]
     assert "public" in cache_control
@@ -77,16 +94,16 @@ def check_static_served_by_nginx(url: str, app_log: Callable[[], str]) -> None:
 
 def check_request_id_propagated(url: str, app_log: Callable[[], str]) -> None:
     # None sent: nginx makes one, the app gets it, logs it and answers with it.
-    response = requests.get(url + "/hello", timeout=TIMEOUT)
+    response = requests.get(url + "/_probe/text", timeout=TIMEOUT)
     generated = response.headers["X-Request-ID"]
     assert len(generated) == 32 and int(generated, 16) >= 0
     # One sent: kept end to end.
     mine = new_request_id()
-    echoed = requests.get(url + "/api/items/1", headers={"X-Request-ID": mine}, timeout=TIMEOUT)
+    echoed = requests.get(url + "/_probe/number/1", headers={"X-Request-ID": mine}, timeout=TIMEOUT)
     assert echoed.headers["X-Request-ID"] == mine
     # A malformed one is replaced by nginx (with the app's own rule), never passed on.
     bogus = requests.get(
-        url + "/hello", headers={"X-Request-ID": "no spaces <allowed>"}, timeout=TIMEOUT
+        url + "/_probe/text", headers={"X-Request-ID": "no spaces <allowed>"}, timeout=TIMEOUT
     )
     assert bogus.headers["X-Request-ID"] != "no spaces <allowed>"
     assert len(bogus.headers["X-Request-ID"]) == 32
@@ -101,9 +118,9 @@ def check_request_id_propagated(url: str, app_log: Callable[[], str]) -> None:
 
 
 def check_body_limit(url: str, limit: int) -> None:
-    """Above the limit nginx answers 413 itself (JSON for the API); at the limit the app gets it."""
+    """Above the limit nginx answers 413 itself (JSON for programs); at the limit the app gets it."""
     too_big = requests.post(
-        url + "/api/items",
+        url + "/_probe/json",
         data=b"x" * (limit + 1),
         headers={"Content-Type": "application/json", "Accept": "application/json"},
         timeout=TIMEOUT,
@@ -145,4 +162,4 @@ def check_spoofed_forwarding_headers_ignored(url: str) -> None:
     assert environ.get("SCRIPT_NAME", "") == ""
     assert environ["wsgi.url_scheme"] == "http"
     links = requests.get(url + "/_diag/links", timeout=TIMEOUT).json()
-    assert links["index"] == "/"
+    assert links["text"] == "/_probe/text"

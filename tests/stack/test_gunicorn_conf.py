@@ -147,7 +147,7 @@ def test_access_log_line_is_json_with_request_id(
             "REQUEST_ID": "abc-123",
             "REMOTE_ADDR": "203.0.113.7",
             "REQUEST_METHOD": "POST",
-            "RAW_URI": '/api/items?q="quoted"',
+            "RAW_URI": '/_probe/text?q="quoted"',
             "SERVER_PROTOCOL": "HTTP/1.1",
             "HTTP_USER_AGENT": 'agent "with quotes"',
         }
@@ -162,7 +162,7 @@ def test_access_log_line_is_json_with_request_id(
     assert entry["request_id"] == "abc-123"
     assert entry["status"] == 201
     assert entry["remote_addr"] == "203.0.113.7"
-    assert entry["path"] == '/api/items?q="quoted"'
+    assert entry["path"] == '/_probe/text?q="quoted"'
     assert entry["duration_ms"] == 12.5
     assert entry["bytes"] == 42
     error = json.loads(captured.err.strip())

@@ -41,16 +41,16 @@ def app_log_reader(stack: NativeStack) -> Callable[[], str]:
     return read
 
 
-def test_page_is_served_through_nginx(native_stack: NativeStack) -> None:
-    checks.check_page(native_stack.url)
-
-
-def test_api_answers_through_nginx(native_stack: NativeStack) -> None:
-    checks.check_api(native_stack.url)
+def test_probe_routes_answer_through_nginx(native_stack: NativeStack) -> None:
+    checks.check_probe_routes(native_stack.url)
 
 
 def test_static_file_is_served_by_nginx_not_the_app(native_stack: NativeStack) -> None:
-    checks.check_static_served_by_nginx(native_stack.url, app_log_reader(native_stack))
+    static = native_stack.static_dir
+    probe = static / checks.STATIC_PROBE_NAME
+    checks.check_static_served_by_nginx(
+        native_stack.url, app_log_reader(native_stack), probe, static
+    )
 
 
 def test_request_id_is_generated_and_reaches_the_app_log(native_stack: NativeStack) -> None:
@@ -61,7 +61,9 @@ def test_nginx_access_log_is_json_with_request_id_and_upstream_timing(
     native_stack: NativeStack,
 ) -> None:
     request_id = checks.new_request_id()
-    requests.get(native_stack.url + "/hello", headers={"X-Request-ID": request_id}, timeout=30)
+    requests.get(
+        native_stack.url + "/_probe/text", headers={"X-Request-ID": request_id}, timeout=30
+    )
     time.sleep(0.2)
     log = Path(native_stack.logs_dir, "nginx-access.log").read_text()
     entries = [json.loads(line) for line in log.splitlines() if request_id in line]
@@ -76,13 +78,13 @@ def test_nginx_access_log_is_json_with_request_id_and_upstream_timing(
 def test_gunicorn_logs_are_json_lines_access_on_stdout_errors_on_stderr(
     native_stack: NativeStack,
 ) -> None:
-    requests.get(native_stack.url + "/hello", timeout=30)
+    requests.get(native_stack.url + "/_probe/text", timeout=30)
     time.sleep(0.2)
     access = Path(native_stack.logs_dir, "gunicorn-0.access.log").read_text().splitlines()
     errors = Path(native_stack.logs_dir, "gunicorn-0.error.log").read_text().splitlines()
     access_entries = [json.loads(line) for line in access if line.startswith("{")]
     assert access_entries, "no JSON access lines on gunicorn's stdout"
-    hello = [e for e in access_entries if e.get("path") == "/hello"][-1]
+    hello = [e for e in access_entries if e.get("path") == "/_probe/text"][-1]
     assert {"request_id", "remote_addr", "status", "duration_ms", "method"} <= hello.keys()
     gunicorn_lines = [json.loads(line) for line in errors if '"gunicorn.error"' in line]
     assert any("Booting worker" in entry["message"] for entry in gunicorn_lines)
@@ -113,7 +115,8 @@ def test_forwarding_headers_sent_by_the_client_are_not_believed(native_stack: Na
 def test_security_headers_and_no_version_on_every_kind_of_response(
     native_stack: NativeStack,
 ) -> None:
-    for path in ("/hello", "/static/style.css", "/nginx-health", "/api/items/999"):
+    static = f"/static/{checks.STATIC_PROBE_NAME}"
+    for path in ("/_probe/text", static, "/nginx-health", "/_probe/number/2000000"):
         checks.assert_security_headers(requests.get(native_stack.url + path, timeout=30))
 
 
@@ -132,7 +135,7 @@ def test_missing_static_file_gets_nginxs_own_404_page(native_stack: NativeStack)
 def test_http_0_9_requests_get_no_answer(native_stack: NativeStack) -> None:
     # An HTTP/0.9 answer has no headers, so it could carry no security headers: nginx closes.
     with socket.create_connection(("127.0.0.1", native_stack.port), timeout=10) as sock:
-        sock.sendall(b"GET /hello\r\n")
+        sock.sendall(b"GET /_probe/text\r\n")
         try:
             answer = sock.recv(1024)
         except ConnectionResetError:
@@ -180,7 +183,7 @@ def test_app_down_gives_json_502_page_then_recovers_without_nginx_restart() -> N
         try:
             nginx_pid = stack.nginx_pid
             stack.stop_replica(0)
-            api = requests.get(stack.url + "/api/items", timeout=30)
+            api = requests.get(stack.url + "/_probe/number/1", timeout=30)
             assert api.status_code == 502
             assert api.headers["Content-Type"].startswith("application/json")
             assert api.json()["error"]["code"] == 502
@@ -192,7 +195,7 @@ def test_app_down_gives_json_502_page_then_recovers_without_nginx_restart() -> N
             assert "502" in page.text and "nginx" not in page.text.lower()
 
             stack.start_replica(0)
-            assert requests.get(stack.url + "/api/items", timeout=30).status_code == 200
+            assert requests.get(stack.url + "/_probe/number/1", timeout=30).status_code == 200
             assert stack.nginx_pid == nginx_pid
         finally:
             stack.stop()
@@ -203,12 +206,12 @@ def test_idempotent_requests_fail_over_to_the_other_replica() -> None:
     with NativeStack(replicas=2, gunicorn_env={"WEB_CONCURRENCY": "1"}) as stack:
         try:
             served = {
-                requests.get(stack.url + "/hello", timeout=30).headers["X-Served-By"]
+                requests.get(stack.url + "/_probe/text", timeout=30).headers["X-Served-By"]
                 for _ in range(8)
             }
             assert served == {"native-0", "native-1"}
             stack.stop_replica(0)
-            answers = [requests.get(stack.url + "/hello", timeout=30) for _ in range(8)]
+            answers = [requests.get(stack.url + "/_probe/text", timeout=30) for _ in range(8)]
             assert [r.status_code for r in answers] == [200] * 8
             assert {r.headers["X-Served-By"] for r in answers} == {"native-1"}
         finally:
@@ -216,15 +219,18 @@ def test_idempotent_requests_fail_over_to_the_other_replica() -> None:
             stack.cleanup()
 
 
-def test_app_is_also_served_under_a_url_prefix() -> None:
-    with NativeStack(app_env={"APP_DIAGNOSTICS": "1"}, url_prefix="/svc") as stack:
+def test_app_is_also_served_under_a_url_prefix(tmp_path: Path) -> None:
+    static = checks.static_probe_dir(tmp_path / "static")
+    with NativeStack(
+        app_env={"APP_DIAGNOSTICS": "1"}, url_prefix="/svc", static_dir=static
+    ) as stack:
         try:
             links = requests.get(stack.url + "/svc/_diag/links", timeout=30).json()
-            assert links["index"] == "/svc/"
-            assert links["static"] == "/svc/static/style.css"
-            css = requests.get(stack.url + "/svc/static/style.css", timeout=30)
+            assert links["text"] == "/svc/_probe/text"
+            assert links["static"] == "/svc/static/probe.txt"
+            css = requests.get(f"{stack.url}/svc/static/{checks.STATIC_PROBE_NAME}", timeout=30)
             assert css.status_code == 200
-            assert css.content == checks.STYLE_CSS.read_bytes()
+            assert css.content == checks.STATIC_PROBE
         finally:
             stack.stop()
             stack.cleanup()
@@ -285,7 +291,8 @@ def test_cli_up_starts_a_background_stack_and_down_stops_it(tmp_path: Path) -> N
         state = json.loads((tmp_path / "stack" / "state.json").read_text())
         assert state["url"] == f"http://127.0.0.1:{port}"
         # The command has returned; the stack keeps serving.
-        assert requests.get(f"http://127.0.0.1:{port}/hello", timeout=30).text == "Hello, World!"
+        answer = requests.get(f"http://127.0.0.1:{port}/_probe/text", timeout=30)
+        assert answer.text == "Hello, World!"
         again = subprocess.run(
             [*argv, "up", *run_dir], cwd=root, env=env, capture_output=True, text=True, timeout=90
         )

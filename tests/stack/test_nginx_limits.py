@@ -12,18 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from devtools.native_stack import STATIC_DIR, NativeStack
+from devtools.native_stack import NativeStack
 from devtools.resilience import request
+from tests.stack.checks import STATIC_PROBE_NAME, static_probe_dir
 from tests.support.prereqs import require_executable
 
 pytestmark = pytest.mark.nginx
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[NativeStack]:
-    """A stack whose bounded queue holds one request, so one slow request fills it."""
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
+    """A stack whose bounded queue holds one request, so one slow request fills it; its body
+    limit is 1 MiB, so nginx itself refuses a 2 MB body."""
     require_executable("nginx")
-    own = NativeStack(app_env={"APP_DIAGNOSTICS": "1"}, nginx_env={"NGINX_APP_MAX_CONNS": "1"})
+    own = NativeStack(
+        app_env={"APP_DIAGNOSTICS": "1", "APP_MAX_CONTENT_LENGTH": str(1024 * 1024)},
+        nginx_env={"NGINX_APP_MAX_CONNS": "1"},
+        static_dir=static_probe_dir(tmp_path_factory.mktemp("static")),
+    )
     try:
         with own:
             yield own
@@ -37,7 +43,10 @@ def access_lines(stack: NativeStack) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize(("path", "kind"), [("/api/items", "application/json"), ("/", "text/html")])
+# nginx answers JSON for the probe routes, HTML for other paths without an Accept header.
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/_probe/number/1", "application/json"), ("/healthz", "text/html")]
+)
 def test_past_the_queue_bound_nginx_answers_503_with_retry_after_at_once(
     stack: NativeStack, path: str, kind: str
 ) -> None:
@@ -62,18 +71,18 @@ def test_requests_with_a_body_are_not_held_in_the_app_queue(stack: NativeStack) 
     time.sleep(0.5)
     outcome, body, _ = request(
         stack.url,
-        "/api/items",
+        "/_probe/json",
         method="POST",
         headers={"Content-Type": "application/json"},
         body=b'{"name": "bolt", "quantity": 1}',
     )
     slow.join(10)
-    assert outcome.status == 201, body
+    assert outcome.status == 200, body
 
 
 def test_many_byte_ranges_get_the_whole_file_once(stack: NativeStack) -> None:
-    name = next(p.name for p in sorted(STATIC_DIR.iterdir()) if p.is_file())
-    size = (STATIC_DIR / name).stat().st_size
+    name = STATIC_PROBE_NAME
+    size = (stack.static_dir / name).stat().st_size
     ranges = ",".join(f"{i}-{i}" for i in range(min(size, 300)))  # a header under 4 KB
     outcome, body, _ = request(stack.url, f"/static/{name}", headers={"Range": f"bytes={ranges}"})
     assert outcome.status == 200  # past max_ranges: answered as if no Range had been sent
@@ -85,30 +94,30 @@ def test_many_byte_ranges_get_the_whole_file_once(stack: NativeStack) -> None:
 def test_over_long_url_gets_nginxs_414_page_not_gunicorns(stack: NativeStack) -> None:
     # A request line nginx cannot hold is never parsed, so its path and Accept are unknown and
     # the page is the HTML one; what matters is that it is nginx's small page, answered.
-    outcome, body, headers = request(stack.url, "/api/items?" + "a" * 5000)
+    outcome, body, headers = request(stack.url, "/_probe/text?" + "a" * 5000)
     assert outcome.status == 414
     assert b"414 URI Too Long" in body and len(body) < 1024
     assert "x-content-type-options" in headers
     # Under nginx's limit, gunicorn takes it (its own limit is set higher).
-    assert request(stack.url, "/api/items?" + "a" * 3500)[0].status == 200
+    assert request(stack.url, "/_probe/text?" + "a" * 3500)[0].status == 200
 
 
 def test_over_large_headers_get_nginxs_json_431(stack: NativeStack) -> None:
-    outcome, body, _ = request(stack.url, "/api/items", headers={"X-Big": "b" * 6000})
+    outcome, body, _ = request(stack.url, "/_probe/text", headers={"X-Big": "b" * 6000})
     assert outcome.status == 431
     assert json.loads(body)["error"]["code"] == 431
 
 
 def test_many_small_headers_pass_through_to_the_app(stack: NativeStack) -> None:
     headers = {f"X-H{i}": "v" for i in range(150)}  # gunicorn's own default limit was 100
-    outcome, body, _ = request(stack.url, "/api/items", headers=headers)
+    outcome, body, _ = request(stack.url, "/_probe/text", headers=headers)
     assert outcome.status == 200, body
 
 
 def test_a_413_is_logged_with_the_method_the_client_sent(stack: NativeStack) -> None:
     outcome, _, _ = request(
         stack.url,
-        "/api/items",
+        "/_probe/json",
         method="POST",
         headers={"Content-Type": "application/json"},
         body=b"x" * (2 * 1024 * 1024),
@@ -119,11 +128,12 @@ def test_a_413_is_logged_with_the_method_the_client_sent(stack: NativeStack) -> 
 
 
 def test_health_checks_are_not_logged_by_default(stack: NativeStack) -> None:
-    for path in ("/healthz", "/readyz", "/hello"):
+    for path in ("/healthz", "/readyz", "/_probe/text"):
         assert request(stack.url, path)[0].status == 200
-    uris = [line["uri"] for line in access_lines(stack)]
-    assert "/hello" in uris
+    # Answered health checks; a refused one (a 503 page, after error_page) is worth its line.
+    uris = [line["uri"] for line in access_lines(stack) if line["status"] == 200]
+    assert "/_probe/text" in uris
     assert "/healthz" not in uris and "/readyz" not in uris
     gunicorn_log = (Path(stack.logs_dir) / "gunicorn-0.access.log").read_text()
-    assert '"/hello"' in gunicorn_log
+    assert '"/_probe/text"' in gunicorn_log
     assert '"/healthz"' not in gunicorn_log and '"/readyz"' not in gunicorn_log

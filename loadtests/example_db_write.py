@@ -2,6 +2,9 @@
 
 Each cycle is three committed transactions (INSERT, guarded UPDATE, DELETE), so the table stays
 small however long the run. Off unless ``LOAD_WEIGHT_DB_WRITE`` is set. Tag: ``db_write``.
+
+The example service's own shape (yours: delete it with the example; `locust -f loadtests/`
+runs whatever shapes are left).
 """
 
 from __future__ import annotations

@@ -1,9 +1,16 @@
-"""Error pages for the service: JSON for API clients, HTML for browsers, never a traceback."""
+"""Error pages for any service: JSON for API clients, HTML for browsers, never a traceback.
+
+The HTML page is the service's ``error.html`` template when it has one (given ``code``, ``name``
+and ``message``), else a small page of our own, so a service without templates still answers
+every error with a small body.
+"""
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlsplit
 
+from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from flasklite import Flask, Response, jsonify, render_template, request
@@ -12,8 +19,12 @@ from flasklite import Flask, Response, jsonify, render_template, request
 _BODY_HEADERS = {"content-type", "content-length"}
 
 
+# Paths whose clients are programs: their errors are JSON whatever the Accept header says.
+JSON_PATH_PREFIXES = ("/api/", "/_probe/", "/_diag/")
+
+
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATH_PREFIXES):
         return True
     accept = request.accept_mimetypes
     return accept.quality("application/json") > accept.quality("text/html")
@@ -35,6 +46,24 @@ def relative_location(response: Response) -> Response:
     return response
 
 
+def error_response(code: int, name: str, message: str) -> Response:
+    """The error page for this request: JSON or HTML (see ``wants_json``), status ``code``."""
+    if wants_json():
+        response = jsonify(error={"code": code, "name": name, "message": message})
+    else:
+        try:
+            html = render_template("error.html", code=code, name=name, message=message)
+        except TemplateNotFound:
+            title = escape(f"{code} {name}")
+            html = (
+                f"<!doctype html>\n<title>{title}</title>\n"
+                f"<h1>{title}</h1>\n<p>{escape(message)}</p>\n"
+            )
+        response = Response(html, mimetype="text/html")
+    response.status_code = code
+    return response
+
+
 def render_http_error(error: HTTPException) -> HTTPException | Response:
     if error.code is None or error.code < 400:
         # Redirects raised by routing (308 for a missing slash) are answers, not errors.
@@ -44,12 +73,7 @@ def render_http_error(error: HTTPException) -> HTTPException | Response:
     if error.code >= 500:
         # The real cause is in the log with the request id; the client gets no detail.
         message = "The server hit an unexpected error. Quote the X-Request-ID when reporting it."
-    if wants_json():
-        response = jsonify(error={"code": error.code, "name": name, "message": message})
-    else:
-        html = render_template("error.html", code=error.code, name=name, message=message)
-        response = Response(html, mimetype="text/html")
-    response.status_code = error.code
+    response = error_response(error.code, name, message)
     for key, value in error.get_headers():
         if key.lower() not in _BODY_HEADERS:
             response.headers[key] = value

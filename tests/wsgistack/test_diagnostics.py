@@ -2,17 +2,11 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
-from app import create_app
+from tests.wsgistack.conftest import MakeService, one_route_service
 
 
-@pytest.fixture
-def diag_client():
-    return create_app({"TESTING": True, "DIAGNOSTICS": True}).test_client()
-
-
-def test_diagnostics_are_off_by_default(client) -> None:
+def test_diagnostics_are_off_by_default() -> None:
+    client = one_route_service().test_client()
     for path in ("/_diag/environ", "/_diag/boom", "/_diag/sleep", "/_diag/links"):
         assert client.get(path).status_code == 404, path
 
@@ -35,23 +29,28 @@ def test_echo_hashes_the_body_it_read(diag_client) -> None:
 def test_sleep_bounds_its_argument(diag_client) -> None:
     assert diag_client.get("/_diag/sleep?seconds=0").data == b"slept 0"
     for bad in ("-1", "121", "soon"):
-        assert diag_client.get(f"/_diag/sleep?seconds={bad}").status_code == 400
+        reply = diag_client.get(f"/_diag/sleep?seconds={bad}")
+        assert reply.status_code == 400
+        assert reply.json["error"]["code"] == 400
 
 
 def test_redirect_and_links_follow_script_name(diag_client) -> None:
     response = diag_client.get("/_diag/redirect", base_url="http://localhost/svc/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/svc/"
+    assert response.headers["Location"] == "/svc/_probe/text"
     links = diag_client.get("/_diag/links", base_url="http://localhost/svc/").json
-    assert links["index"] == "/svc/"
-    assert links["item"] == "/svc/api/items/1"
-    assert links["static"] == "/svc/static/style.css"
-    assert links["external"] == "http://localhost/svc/"
+    assert links["text"] == "/svc/_probe/text"
+    assert links["number"] == "/svc/_probe/number/1"
+    assert links["external"] == "http://localhost/svc/_probe/text"
+    assert links["static"] == "/svc/static/probe.txt"
 
 
-def test_boom_is_a_500(diag_client) -> None:
-    app = create_app({"TESTING": True, "DIAGNOSTICS": True, "PROPAGATE_EXCEPTIONS": False})
-    assert app.test_client().get("/_diag/boom").status_code == 500
+def test_boom_is_a_500_with_a_json_body_and_no_detail(make_service: MakeService) -> None:
+    app = make_service({"DIAGNOSTICS": True, "PROPAGATE_EXCEPTIONS": False})
+    reply = app.test_client().get("/_diag/boom")
+    assert reply.status_code == 500
+    assert reply.json["error"]["code"] == 500
+    assert "deliberate" not in reply.get_data(as_text=True)
 
 
 def test_request_endpoint_reports_decoded_path_and_repeated_args(diag_client) -> None:
@@ -61,9 +60,11 @@ def test_request_endpoint_reports_decoded_path_and_repeated_args(diag_client) ->
     assert seen["method"] == "GET"
 
 
-def test_echo_accepts_a_body_of_exactly_the_limit_when_the_input_is_terminated() -> None:
+def test_echo_accepts_a_body_of_exactly_the_limit_when_the_input_is_terminated(
+    make_service: MakeService,
+) -> None:
     # gunicorn sets wsgi.input_terminated; werkzeug then treats the limit as a hard cap.
-    app = create_app({"TESTING": True, "DIAGNOSTICS": True, "MAX_CONTENT_LENGTH": 1000})
+    app = make_service({"DIAGNOSTICS": True, "MAX_CONTENT_LENGTH": 1000})
     response = app.test_client().post(
         "/_diag/echo", data=b"x" * 1000, environ_overrides={"wsgi.input_terminated": True}
     )

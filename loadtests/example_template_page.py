@@ -1,6 +1,9 @@
 """Template render: ``GET /`` -> the HTML page (a Jinja2 template extending ``base.html``).
 
-Tag: ``template``. Weight: ``LOAD_WEIGHT_TEMPLATE``.
+Tag: ``template``. Off unless ``LOAD_WEIGHT_TEMPLATE`` is set.
+
+The example service's own shape (yours: delete it with the example; `locust -f loadtests/`
+runs whatever shapes are left).
 """
 
 from __future__ import annotations
@@ -29,5 +32,5 @@ class TemplatePageTasks(TaskSet):
 
 
 class TemplatePageUser(ShapeUser):
-    weight = shape_weight("template", 1)
+    weight = shape_weight("template", 0)
     tasks = [TemplatePageTasks]

@@ -3,6 +3,9 @@
 Read-heavy traffic: nine item reads for every page, each one an indexed SELECT on a pooled
 connection. Off unless ``LOAD_WEIGHT_DB_READ`` is set (the dispatch shapes stay comparable
 run to run). Tag: ``db_read``.
+
+The example service's own shape (yours: delete it with the example; `locust -f loadtests/`
+runs whatever shapes are left).
 """
 
 from __future__ import annotations

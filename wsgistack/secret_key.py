@@ -5,7 +5,8 @@ It signs the session cookie, so anyone who knows it can sign in as anyone. It co
 never both; with neither, from ``/run/secrets/app_secret_key`` when that file exists (where
 docker-compose.yml mounts the ``app_secret_key`` secret). Outside production a missing key is
 replaced by a random one per process (sessions then end when the process does); the production
-entry point (``app.wsgi``) refuses to start with a missing, short or placeholder key instead.
+entry point (``wsgistack.for_production``, called by ``app.wsgi``) refuses to start with a
+missing, short or placeholder key instead.
 """
 
 from __future__ import annotations
