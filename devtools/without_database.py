@@ -226,26 +226,20 @@ EDITS: dict[str, tuple[Edit, ...]] = {
     "app/__init__.py": (
         drop_lines(r"from app\.db import init_db\b"),
         drop_lines(r" *init_db\(app\)"),
+        drop_lines(r" *wsgistack\.add_readiness_check\(app, schema_ready\)"),
         views_api_import,
     ),
     "app/pages.py": (
-        drop_lines(r"from app\.db import get_db\b"),
         replace(r"^ *from app\.items import first_page.*\n\n?", ""),
         replace(
             r'render_template\("index\.html", items=first_page\(\)\)',
             'render_template("index.html")',
-        ),
-        replace(
-            r"^( *)# The database answers and its schema.*?return schema_readiness\(.*?\)\n",
-            r'\1return {"status": "ready"}, 200\n',
-            re.MULTILINE | re.DOTALL,
         ),
     ),
     "app/templates/index.html": (
         replace(r"^<h2>Items</h2>\n(?:.*\n)*?</table>\n", ""),
         drop_lines(r".*url_for\('api\.list_items'\)"),
     ),
-    "app/diagnostics.py": (drop_lines(r' *"item": url_for\("api\.get_item"'),),
     # The service's tests, where they use the database or the items resource.
     "tests/service/conftest.py": (
         replace(r"\) and\n( *)# a fresh SQLite file in it, migrated on first use\.", ")."),
@@ -263,8 +257,6 @@ EDITS: dict[str, tuple[Edit, ...]] = {
         drop_lines(r' *assert url_for\("api\.get_item"'),
         drop_functions("test_created_item_location_is_built_from_the_endpoint"),
     ),
-    "tests/service/test_diagnostics.py": (drop_lines(r' *assert links\["item"\]'),),
-    "tests/k8s/test_drift.py": (replace(r'\(ROOT / "app" / "db\.py"\)\.read_text\(\)', '""'),),
 }
 
 

@@ -53,7 +53,8 @@ def test_swarm_runs_the_migration_as_a_job() -> None:
     deploy = stack["services"]["migrate"]["deploy"]
     assert deploy["mode"] == "replicated-job"
     assert "replicas" not in deploy  # a job's count is `completions`, not replicas
-    assert stack["services"]["db"]["deploy"] == {"replicas": 1}
+    # dnsrr: the stack reaches db by its task's address, not a virtual IP that needs IPVS.
+    assert stack["services"]["db"]["deploy"] == {"replicas": 1, "endpoint_mode": "dnsrr"}
 
 
 def test_swarm_secrets_are_named_by_the_stack() -> None:
