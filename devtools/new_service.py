@@ -124,8 +124,9 @@ TEMPLATE_ONLY_REGION = re.compile(
     "^[^\n]*" + re.escape(TEMPLATE_ONLY_START) + ".*?" + re.escape(TEMPLATE_ONLY_END) + "[^\n]*\n?",
     re.DOTALL | re.MULTILINE,
 )
-# Anything still resembling the template's name after renaming is worth a warning.
-LEFTOVER_NAME = re.compile(r"wsgi[-_ ]?stack", re.IGNORECASE)
+# Anything still resembling the template's name after renaming is worth a warning; `wsgistack`
+# (no separator) is the machinery package, which every copy keeps by that name.
+LEFTOVER_NAME = re.compile(r"wsgi[-_ ]stack", re.IGNORECASE)
 
 
 class UsageError(Exception):
