@@ -5,7 +5,7 @@ app has set up logging itself.
 * in debug mode, a logger without a level of its own lets DEBUG records through;
 * a default handler (to the request's ``wsgi.errors``, else stderr, with the request id) only
   when no handler along the logger's propagation chain would emit its records. An app that
-  configures its own handlers (the service's JSON lines, ``app/logs.py``) never gets it.
+  configures its own handlers (the service's JSON lines, ``wsgistack/applog.py``) never gets it.
 """
 
 from __future__ import annotations

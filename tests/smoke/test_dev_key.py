@@ -3,6 +3,7 @@ README's two commands are enough before a bare `docker compose up --build`."""
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 from pathlib import Path
@@ -10,10 +11,11 @@ from pathlib import Path
 from tests.support.fresh_tree import fresh_tree
 
 
-def make(tree: Path, target: str) -> None:
+def make(tree: Path, target: str, env: dict[str, str] | None = None) -> None:
     done = subprocess.run(
         ["make", "--no-print-directory", target],
         cwd=tree,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -46,3 +48,16 @@ def test_make_test_and_make_dev_write_the_dev_key_once(tmp_path: Path) -> None:
     key.unlink()
     make(tree, "dev")
     assert key.read_text().strip() not in ("", first.strip())
+
+
+def test_make_test_and_make_dev_give_image_builds_the_host_ca(tmp_path: Path) -> None:
+    # Behind a TLS-intercepting proxy pip inside `docker build` needs the host's CA bundle; the
+    # two commands copy it to certs/, so a bare `docker compose up --build` can follow them.
+    bundle = tmp_path / "host-bundle.crt"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n")
+    for target in ("test", "dev"):
+        tree = fresh_tree(tmp_path / target)
+        copied = tree / "certs" / "host-ca-bundle.crt"
+        assert not copied.exists()
+        make(tree, target, {"HOST_CA_BUNDLE": str(bundle)})
+        assert copied.read_text() == bundle.read_text(), target

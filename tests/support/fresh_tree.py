@@ -20,6 +20,8 @@ FILES = (
     "docker-compose.yml",
     "devtools/__init__.py",
     "devtools/dev_secret.py",
+    "devtools/host_ca.py",
+    "certs/README.md",
 )
 FAKE_TOOLS = ("python", "pytest")
 
