@@ -34,8 +34,10 @@ def relative_location(response: Response) -> Response:
     """Redirects to this site carry a path, not an absolute URL: the Host header a client sent
     (its port included) is never reflected back in Location. Routing's own redirects (308 for
     merged slashes) are built from that Host."""
+    if not 300 <= response.status_code < 400:
+        return response  # before `headers`: most replies need no header set built for this
     location = response.headers.get("Location")
-    if location and 300 <= response.status_code < 400:
+    if location:
         parts = urlsplit(location)
         if parts.netloc and parts.netloc == request.host:
             # One leading slash: "//other.example/x" would be a protocol-relative URL.
