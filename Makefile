@@ -48,7 +48,7 @@ $(VENV)/.installed-%: pyproject.toml requirements.txt requirements-dev.txt | $(D
 venv: $(STAMP) ## Create .venv from the hashed locks: the runtime and every dev tool
 
 dev: $(VENV)/.installed-runtime build-certs ## Dev server with reloader and debugger (PORT=5000, HOST=127.0.0.1)
-	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m app --port "$(PORT)" --host "$(or $(HOST),127.0.0.1)"
+	APP_DEBUG=1 APP_DIAGNOSTICS=1 $(BIN)/python -m wsgistack.devserver --port "$(PORT)" --host "$(or $(HOST),127.0.0.1)"
 
 test: $(STAMP) build-certs ## Run the whole test suite (Swarm tests: make test-swarm)
 	$(BIN)/pytest $(PYTEST_ARGS)

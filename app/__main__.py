@@ -1,52 +1,8 @@
-"""``python -m app``: the development server, i.e. ``flasklite --app app:create_app run``.
-
-``make dev`` runs it with ``--port $(PORT) --host $(HOST)`` (5000 and 127.0.0.1 by default); other
-options of ``run`` (``--no-reload``, ``--debug``, ...) pass through.
-"""
+"""``python -m app``: the development server for this service (``make dev`` runs the same)."""
 
 from __future__ import annotations
 
-import argparse
-import errno
-import os
-import socket
-import sys
-
-from flasklite.cli import main as flasklite_main
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
-
-
-def port_problem(host: str, port: int) -> str | None:
-    """Why the dev server could not listen on ``host:port``, or None when it can."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # As the server itself binds: a port left in TIME_WAIT by the last run is free to reuse.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                return f"{host}:{port} is already in use by another program"
-            return f"cannot listen on {host}:{port} ({error.strerror})"
-    return None
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
-    args, run_options = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    # The reloader's child inherits the parent's socket: only the first process checks.
-    if not os.environ.get("WERKZEUG_RUN_MAIN") and (problem := port_problem(args.host, args.port)):
-        sys.exit(
-            f"python -m app: {problem}. Choose another port: `make dev PORT={args.port + 1}` "
-            f"(or `python -m app --port {args.port + 1}`); HOST= picks the address."
-        )
-    run = ["run", "--host", args.host, "--port", str(args.port), *run_options]
-    flasklite_main(["--app", "app:create_app", *run])
-
+from wsgistack.devserver import main
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,7 @@ def test_default_instance_folder_is_next_to_the_package() -> None:
 
 
 def test_python_dash_m_app_runs_the_cli_run_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.__main__ as entry
+    import wsgistack.devserver as entry
 
     seen: list[list[str]] = []
     monkeypatch.setattr(entry, "flasklite_main", seen.append)

@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -186,6 +189,41 @@ def test_machinery_tests_pass_against_a_one_route_service(one_route_copy: Path) 
     ]
     output = run(one_route_copy, argv, timeout=420)
     assert " passed" in output and " failed" not in output, output[-3000:]
+
+
+def test_make_dev_serves_a_one_route_service_without_a_main_module(one_route_copy: Path) -> None:
+    # The dev server is machinery too: a service needs no `__main__` of its own for `make dev`.
+    assert not (one_route_copy / "app" / "__main__.py").exists()
+    port = free_port()
+    argv = ["make", "-o", f"{VENV}/.installed-runtime", f"VENV={VENV}", "dev", f"PORT={port}"]
+    server = subprocess.Popen(
+        argv,
+        cwd=one_route_copy,
+        env={**copy_env(one_route_copy), "APP_SECRET_KEY": "k" * 40},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # make, the reloader and its child end together below
+    )
+    try:
+        deadline = time.monotonic() + 60
+        body = b""
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
+                    body = reply.read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert json.loads(body or b"null") == {"service": "one route"}, server.poll()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
+        if server.stderr is not None:
+            server.stderr.close()
 
 
 def test_make_bench_runs_against_a_one_route_service(one_route_copy: Path) -> None:

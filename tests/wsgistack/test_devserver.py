@@ -1,4 +1,5 @@
-"""`python -m app` (what `make dev` runs) refuses a taken port with a message naming PORT=."""
+"""The dev server `make dev` runs refuses a taken port with a message naming PORT=, and hands
+the service's factory to `flasklite run`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +19,7 @@ def test_taken_port_names_the_make_variable_and_the_next_port() -> None:
         holder.listen()
         port = holder.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "app", "--port", str(port)],
+            [sys.executable, "-m", "wsgistack.devserver", "--port", str(port)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -29,9 +32,19 @@ def test_taken_port_names_the_make_variable_and_the_next_port() -> None:
 
 
 def test_port_check_passes_a_free_port() -> None:
-    from app.__main__ import port_problem
+    from wsgistack.devserver import port_problem
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
     assert port_problem("127.0.0.1", free) is None
+
+
+def test_it_runs_the_factory_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wsgistack import devserver
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(devserver, "flasklite_main", seen.append)
+    monkeypatch.setattr(devserver, "port_problem", lambda host, port: None)
+    devserver.main(["--app", "svc:make", "--port", "8124"])
+    assert seen == [["--app", "svc:make", "run", "--host", "127.0.0.1", "--port", "8124"]]
