@@ -32,8 +32,8 @@ def test_make_alone_lists_every_target() -> None:
 
 def test_make_dev_takes_port_and_host() -> None:
     dry = make("-n", "dev", "PORT=5123", "HOST=0.0.0.0")
-    assert '-m app --port "5123" --host "0.0.0.0"' in dry
-    assert '-m app --port "5000" --host "127.0.0.1"' in make("-n", "dev")
+    assert '-m wsgistack.devserver --port "5123" --host "0.0.0.0"' in dry
+    assert '-m wsgistack.devserver --port "5000" --host "127.0.0.1"' in make("-n", "dev")
 
 
 def test_make_load_leaves_the_default_host_to_the_compose_port() -> None:
