@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools.resilience import wait_until
 from tests.support.prereqs import require_executable
 
 ENTRYPOINT = Path(__file__).resolve().parents[2] / "nginx" / "entrypoint.sh"
@@ -126,14 +127,13 @@ def test_watcher_rerenders_and_reloads_when_replicas_change(tmp_path: Path) -> N
 def reloads_reach(tmp_path: Path, count: int, timeout: float = 15) -> list[str]:
     """The stand-in nginx's reload log once it has ``count`` entries (or at the deadline)."""
     log = tmp_path / "reloads"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen = log.read_text().split() if log.exists() else []
-        if len(seen) >= count:
-            time.sleep(0.2)  # a spurious extra reload would show up here
-            return log.read_text().split()
-        time.sleep(0.1)
-    return log.read_text().split() if log.exists() else []
+
+    def seen() -> list[str]:
+        return log.read_text().split() if log.exists() else []
+
+    if wait_until(lambda: len(seen()) >= count, timeout, interval=0.1):
+        time.sleep(0.2)  # a spurious extra reload would show up here
+    return seen()
 
 
 def stop_watchers(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devtools.native_stack import NativeStack
-from devtools.resilience import request
+from devtools.resilience import request, wait_until
 from tests.stack.checks import STATIC_PROBE_NAME, static_probe_dir
 from tests.support.prereqs import require_executable
 
@@ -132,12 +132,14 @@ def admitted_status(stack: NativeStack, path: str, timeout: float = 15) -> int:
     when it has finished with a request, a moment after the client has the reply (and later
     on a busy machine, or while an earlier test's refused upload drains): meanwhile it answers
     503 at once, which is this stack's point but not what the logging test looks at."""
-    deadline = time.monotonic() + timeout
-    status = request(stack.url, path)[0].status
-    while status == 503 and time.monotonic() < deadline:
-        time.sleep(0.2)
-        status = request(stack.url, path)[0].status
-    return status
+    statuses: list[int] = []
+
+    def admitted() -> bool:
+        statuses.append(request(stack.url, path)[0].status)
+        return statuses[-1] != 503
+
+    wait_until(admitted, timeout, interval=0.2)
+    return statuses[-1]
 
 
 def test_health_checks_are_not_logged_by_default(stack: NativeStack) -> None:
