@@ -7,17 +7,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.support.fresh_tree import fresh_tree
+from tests.support.fresh_tree import fresh_tree, make
 from tests.support.prereqs import require_docker
 
 
 def test_compose_reads_the_key_make_test_writes(tmp_path: Path) -> None:
     docker = require_docker()
     tree = fresh_tree(tmp_path / "clone")
-    made = subprocess.run(
-        ["make", "--no-print-directory", "test"], cwd=tree, capture_output=True, text=True
-    )
-    assert made.returncode == 0, made.stderr
+    make(tree, "test")
     # The shell's own choices (a test session's, a developer's) must not stand in for the default.
     env = {k: v for k, v in os.environ.items() if k != "APP_SECRET_KEY_PATH"}
     env.pop("COMPOSE_FILE", None)

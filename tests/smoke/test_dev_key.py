@@ -3,25 +3,10 @@ README's two commands are enough before a bare `docker compose up --build`."""
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
 from pathlib import Path
 
-from tests.support.fresh_tree import fresh_tree
-
-
-def make(tree: Path, target: str, env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(
-        ["make", "--no-print-directory", target],
-        cwd=tree,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+from tests.support.fresh_tree import fresh_tree, make
 
 
 def mode(path: Path) -> int:

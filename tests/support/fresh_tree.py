@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -43,3 +44,17 @@ def fresh_tree(dest: Path) -> Path:
     for extra in ("dev", "runtime"):
         (dest / ".venv" / f".installed-{extra}").touch()
     return dest
+
+
+def make(tree: Path, target: str, env: dict[str, str] | None = None) -> None:
+    """``make target`` in ``tree``; fails the test with make's output when it fails."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=tree,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
