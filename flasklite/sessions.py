@@ -17,15 +17,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
-from werkzeug.http import parse_cookie
+from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .json.tag import TaggedJSONSerializer
 from .session_signing import SessionCookieSerializer
+from .wrappers import Response as FlaskliteResponse
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
@@ -59,14 +61,36 @@ def request_cookie(request: Request, name: str) -> str | None:
     return request.cookies.get(name)
 
 
+def keeps_headers_aside(response: Response) -> bool:
+    """Whether ``response`` is a flasklite response whose werkzeug construction is still
+    deferred: headers then go through its ``add_header``, without building a ``Headers``."""
+    return isinstance(response, FlaskliteResponse) and response.deferred is not None
+
+
 def add_vary_cookie(response: Response) -> None:
     """``Vary: Cookie`` on ``response``; a plain header when it has no ``Vary`` yet (parsing
     and rewriting the header through ``response.vary`` is only needed to merge)."""
+    if keeps_headers_aside(response) and all(
+        name.lower() != "vary" for name, _ in cast(FlaskliteResponse, response).pending_headers
+    ):
+        cast(FlaskliteResponse, response).add_header("Vary", "Cookie")
+        return
     headers = response.headers
     if "Vary" in headers:
         response.vary.add("Cookie")
     else:
         headers["Vary"] = "Cookie"
+
+
+def set_cookie(response: Response, name: str, value: str, **attributes: Any) -> None:
+    """``response.set_cookie(name, value, **attributes)``. For a deferred flasklite response
+    whose class keeps werkzeug's ``set_cookie``, the same ``Set-Cookie`` value (werkzeug's
+    ``dump_cookie``, with the response's ``max_cookie_size``) goes through ``add_header``."""
+    if keeps_headers_aside(response) and type(response).set_cookie is WerkzeugResponse.set_cookie:
+        header = dump_cookie(name, value, max_size=response.max_cookie_size, **attributes)
+        cast(FlaskliteResponse, response).add_header("Set-Cookie", header)
+    else:
+        response.set_cookie(name, value, **attributes)
 
 
 def permanent_session_lifetime(app: Any) -> timedelta:
@@ -287,7 +311,8 @@ class SecureCookieSessionInterface(SessionInterface):
             if self.should_set_cookie(app, session):
                 signer = self.get_signing_serializer(app)
                 assert signer is not None, "save_session called for an app without SECRET_KEY"
-                response.set_cookie(
+                set_cookie(
+                    response,
                     self.get_cookie_name(app),
                     signer.dumps(dict(session)),
                     expires=self.get_expiration_time(app, session),

@@ -397,6 +397,9 @@ def status_of(value: str | int | HTTPStatus) -> tuple[str, int]:
 # Response headers that werkzeug's get_wsgi_headers may rewrite: a response carrying one of them
 # is sent through werkzeug's own path.
 _REWRITTEN = frozenset(("location", "content-location"))
+# ``add_header`` never keeps these aside: the deferred construction sets the first two, and the
+# others would have to go through werkzeug's rewriting.
+_NOT_KEPT_ASIDE = _REWRITTEN | {"content-type", "content-length"}
 
 
 class Response(WerkzeugResponse):
@@ -420,6 +423,8 @@ class Response(WerkzeugResponse):
     has_close_callbacks = True
     #: (Content-Type, Content-Length) while werkzeug's construction is deferred, else None.
     deferred: tuple[str, str] | None = None
+    #: Headers ``add_header`` kept aside while the construction is deferred, in order.
+    pending_headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(
         self,
@@ -480,7 +485,8 @@ class Response(WerkzeugResponse):
 
     def finish_construction(self) -> None:
         """Run werkzeug's deferred constructor; what was set on the response since (its body,
-        status, any attribute) is kept, as if the constructor had run first."""
+        status, any attribute, headers ``add_header`` kept aside) is kept, as if the
+        constructor had run first."""
         deferred = self.deferred
         if deferred is None:
             return
@@ -490,6 +496,26 @@ class Response(WerkzeugResponse):
         WerkzeugResponse.__init__(self, None, self.status, None, None, content_type)
         vars(self).update(kept)
         self.headers.add("Content-Length", length)
+        for name, value in self.pending_headers:
+            self.headers.add(name, value)
+        self.pending_headers = ()
+
+    def add_header(self, name: str, value: str) -> None:
+        """``headers.add(name, value)``; while werkzeug's construction is deferred, the pair is
+        kept aside instead of building a ``Headers`` object for it, and sent after Content-Type
+        and Content-Length (a session's ``Set-Cookie`` and ``Vary`` on a plain response).
+        Values with a line break, and headers that construction sets or werkzeug rewrites,
+        always go to ``headers.add``, which refuses or handles them as werkzeug does."""
+        if (
+            self.deferred is None
+            or type(value) is not str
+            or "\n" in value
+            or "\r" in value
+            or name.lower() in _NOT_KEPT_ASIDE
+        ):
+            self.headers.add(name, value)
+        else:
+            self.pending_headers = (*self.pending_headers, (name, value))
 
     @property
     def status(self) -> str:
@@ -541,7 +567,11 @@ class Response(WerkzeugResponse):
             if deferred is not None:
                 start_response(
                     self.status_line,
-                    [("Content-Type", deferred[0]), ("Content-Length", deferred[1])],
+                    [
+                        ("Content-Type", deferred[0]),
+                        ("Content-Length", deferred[1]),
+                        *self.pending_headers,
+                    ],
                 )
                 return body
             pairs = self.headers.to_wsgi_list()

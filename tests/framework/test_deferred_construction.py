@@ -150,3 +150,42 @@ def test_each_attribute_werkzeugs_constructor_sets_reads_as_werkzeug_makes_it() 
         if name == "headers":
             value, expected = list(value), list(expected)
         assert value == expected, name
+
+
+def test_headers_added_while_deferred_are_sent_in_order_and_kept_on_construction() -> None:
+    seen.clear()
+    answer = Response("abc")
+    answer.add_header("Set-Cookie", "a=1; Path=/")
+    answer.add_header("Vary", "Cookie")
+    body = answer({"REQUEST_METHOD": "GET"}, _start)
+    assert b"".join(body) == b"abc" and answer.deferred is not None
+    assert seen[0][1] == [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", "3"),
+        ("Set-Cookie", "a=1; Path=/"),
+        ("Vary", "Cookie"),
+    ]
+    answer.headers.add("X-Later", "1")  # builds the headers: the pairs kept aside come along
+    assert answer.headers.to_wsgi_list()[2:] == [
+        ("Set-Cookie", "a=1; Path=/"),
+        ("Vary", "Cookie"),
+        ("X-Later", "1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("X-Bad", "a\r\nSet-Cookie: evil=1"), ("Content-Length", "99"), ("Location", "/x")],
+)
+def test_add_header_leaves_what_werkzeug_must_judge_to_werkzeug(name: str, value: str) -> None:
+    answer = Response("abc")
+    eager = WerkzeugResponse("abc")
+    try:
+        eager.headers.add(name, value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            answer.add_header(name, value)
+        return
+    answer.add_header(name, value)
+    assert answer.deferred is None  # the constructor ran and the header went into Headers
+    assert answer.headers.getlist(name) == eager.headers.getlist(name)

@@ -259,3 +259,56 @@ def test_reading_the_session_adds_cookie_to_an_existing_vary(make_app: AppFactor
 
     response = app.test_client().get("/negotiated")
     assert response.headers.get_all("Vary") == ["Accept-Encoding, Cookie"]
+
+
+def variants_of(cookie: str) -> list[str]:
+    """``cookie`` and the ways a client can bend it: each part emptied, dropped, doubled, with
+    characters base64 ignores, a longer timestamp, or another part's bytes."""
+    value, stamp, signature = cookie.split(".")
+    bent = [
+        cookie,
+        f"{value}.{stamp}",
+        f"{value}{stamp}.{signature}",
+        f".{stamp}.{signature}",
+        f"{value}..{signature}",
+        f"{value}.{stamp}.",
+        f"{value}.{stamp}.{signature}=",
+        f"{value}.{stamp}.{signature[:5]}*{signature[5:]}",
+        f"{value}.{stamp}*.{signature}",
+        f"{value}.AAAA{stamp}.{signature}",
+        f"{value}.{stamp}.{signature}.{signature}",
+        f"x.{value}.{stamp}.{signature}",
+        f"{value}.{signature}.{stamp}",
+        "...",
+        "",
+    ]
+    return bent + [variant.replace("-", "+") for variant in bent]
+
+
+def outcome(serializer: URLSafeTimedSerializer, cookie: str, max_age: int | None) -> Any:
+    try:
+        return serializer.loads(cookie, max_age=max_age)
+    except BadSignature as refused:
+        return type(refused)
+
+
+@pytest.mark.parametrize("signed_at", [1000.0, 4990.0, 5000.0, 5010.0])
+@pytest.mark.parametrize("max_age", [None, 60])
+def test_prepared_signer_accepts_and_refuses_exactly_what_itsdangerous_does(
+    monkeypatch: pytest.MonkeyPatch, signed_at: float, max_age: int | None
+) -> None:
+    """The short way of checking a cookie never decides differently from itsdangerous's own:
+    same value, or the same error, for a cookie bent every way and signed in the past, just now
+    and in the future, under the current key and under a retired one."""
+    prepared, plain = serializers([OLD_KEY, NEW_KEY])
+    retired = next(serializers([OLD_KEY]))
+    stranger = next(serializers(["a-key-nobody-here-knows-0123456789"]))
+    monkeypatch.setattr(itsdangerous.timed, "time", types.SimpleNamespace(time=lambda: signed_at))
+    cookies = [signer.dumps({"n": 1, "user": "ada"}) for signer in (plain, retired, stranger)]
+    monkeypatch.setattr(itsdangerous.timed, "time", types.SimpleNamespace(time=lambda: 5000.0))
+    compared = 0
+    for cookie in cookies:
+        for variant in variants_of(cookie):
+            assert outcome(prepared, variant, max_age) == outcome(plain, variant, max_age), variant
+            compared += 1
+    assert compared == 3 * 30
