@@ -30,10 +30,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Gauge, Histogram
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+from werkzeug.wsgi import get_path_info
+
+from flasklite.routing import match_pattern, wsgi_path_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-    from werkzeug.routing import Map
 
     from flasklite import Flask
 
@@ -142,24 +146,27 @@ RouteOf = Callable[["WSGIEnvironment"], str]
 
 
 class UrlRuleLabels:
-    """The ``route`` label of a request: the rule string of ``url_map``'s match, or UNMATCHED.
+    """The ``route`` label of a request: the rule string of the rule the app matches, or
+    UNMATCHED.
 
     The framework matches every request itself, but reading ``request.url_rule`` after the fact
     would make it build the ``Request`` object it skips for plain requests. So the label is
-    looked up here: a dict lookup for a rule without variables (most traffic), werkzeug's own
-    matcher (``MapAdapter.match``, public API) for the rest. A path that matches a rule for
-    another method is labelled with that rule.
+    looked up here, the way the framework looks up a rule: a dict lookup for a rule without
+    variables (most traffic), then the framework's table of rules by shape (``match_pattern``,
+    the step ``match_request`` takes), and werkzeug's own matcher (``MapAdapter.match``) only
+    for what that table leaves to it. A path no rule of this method matches is UNMATCHED.
     """
 
-    def __init__(self, url_map: Map) -> None:
-        self.url_map = url_map
+    def __init__(self, app: Flask) -> None:
+        self.app = app
         self._static: dict[str, str] | None = None
         self._adapter: Any = None
 
     def _build(self) -> dict[str, str]:
         # Built on first use, when every route is registered; the same in every worker.
-        static = {rule.rule: rule.rule for rule in self.url_map.iter_rules() if not rule.arguments}
-        self._adapter = self.url_map.bind("metrics.invalid")
+        url_map = self.app.url_map
+        static = {rule.rule: rule.rule for rule in url_map.iter_rules() if not rule.arguments}
+        self._adapter = url_map.bind("metrics.invalid")
         self._static = static
         return static
 
@@ -171,17 +178,15 @@ class UrlRuleLabels:
         rule = static.get(path)
         if rule is not None:
             return rule
-        from werkzeug.exceptions import HTTPException
-        from werkzeug.routing import RequestRedirect
-        from werkzeug.wsgi import get_path_info
-
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        shapes = self.app.shape_routes or self.app.build_shape_routes()
         try:
-            matched, _args = self._adapter.match(
-                get_path_info(environ), environ.get("REQUEST_METHOD", "GET"), return_rule=True
-            )
+            found = match_pattern(shapes, wsgi_path_text(path), method)
+            if found is None:
+                found = self._adapter.match(get_path_info(environ), method, return_rule=True)
         except (HTTPException, RequestRedirect):  # 404, 405, the 308 to the slash URL
             return UNMATCHED
-        return str(matched.rule)
+        return str(found[0].rule)
 
 
 class MetricsMiddleware:
@@ -231,7 +236,7 @@ class MetricsMiddleware:
 
 def install_metrics(app: Flask) -> MetricsMiddleware:
     """Wrap ``app.wsgi_app`` (call it after the app's own middleware, so it is outermost)."""
-    middleware = MetricsMiddleware(app.wsgi_app, UrlRuleLabels(app.url_map))
+    middleware = MetricsMiddleware(app.wsgi_app, UrlRuleLabels(app))
     app.wsgi_app = middleware  # type: ignore[method-assign]
     app.extensions["wsgistack.metrics"] = middleware
     return middleware

@@ -291,3 +291,29 @@ def test_whole_path_expressions_agree_with_werkzeug_matcher() -> None:
     for path, method in itertools.product(paths, ["GET", "POST"]):
         fast, slow = _match_both_ways(app, path, method)
         assert fast == slow, (path, method)
+
+
+def test_value_readers_give_what_each_converter_gives() -> None:
+    """The shortcuts (``int`` for a plain int converter, the text itself for string and path)
+    are taken only where they are what ``to_python`` does; every option keeps the converter."""
+    app = Flask(__name__, static_folder=None)
+    view = lambda **kwargs: ""  # noqa: E731
+    app.add_url_rule("/plain/<int:n>", "plain", view)
+    app.add_url_rule("/fixed/<int(fixed_digits=3):n>", "fixed", view)
+    app.add_url_rule("/bounded/<int(min=2, max=5):n>", "bounded", view)
+    app.add_url_rule("/signed/<int(signed=True):n>", "signed", view)
+    app.add_url_rule("/text/<name>", "text", view)
+    app.add_url_rule("/uuid/<uuid:u>", "uuid", view)
+    readers = {
+        route.rule.endpoint: route.converting[0][1]
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
+    }
+    assert readers["plain"] is int and readers["signed"] is int and readers["text"] is None
+    assert readers["fixed"] is not int and readers["bounded"] is not int
+    paths = [f"/{kind}/{value}" for kind in ("plain", "fixed", "bounded", "signed", "text")
+             for value in ("7", "007", "1", "6", "-3", "\u0663", "x", "0" * 30)]  # fmt: skip
+    paths.append("/uuid/6f1c3b1e-8a4e-4a57-9a4c-2f5d0c6f0b7e")
+    for path in paths:
+        fast, slow = _match_both_ways(app, path, "GET")
+        assert fast == slow, path

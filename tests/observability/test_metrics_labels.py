@@ -81,6 +81,12 @@ def test_route_label_is_the_rule_the_framework_matched() -> None:
         ("GET", "/_probe/number/2000000"),
         ("GET", "/no/such/page"),
         ("GET", "/static/app.css"),
+        ("GET", "/_probe/number/abc"),
+        ("GET", "/_probe/number/2/"),
+        ("DELETE", "/_probe/number/2"),
+        ("OPTIONS", "/_probe/number/2"),
+        ("GET", "//_probe/number/2"),
+        ("GET", "/_probe/stream"),
     ]:
         before = route_labels()
         client.open(path, method=method)
