@@ -13,7 +13,8 @@ other's. A different salt passed to ``dumps``/``loads`` still gets a signer made
 from __future__ import annotations
 
 import hmac
-from base64 import urlsafe_b64decode, urlsafe_b64encode
+import zlib
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -22,6 +23,20 @@ from itsdangerous.encoding import want_bytes
 
 #: itsdangerous reads a timestamp of at most this many bytes (a big-endian unsigned 64-bit int).
 _TIMESTAMP_BYTES = 8
+# URL-safe base64 is standard base64 with two characters swapped: what base64.urlsafe_b64encode
+# and urlsafe_b64decode do around binascii, without their layers of calls.
+_TO_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URL_SAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def url_safe_b64(data: bytes) -> bytes:
+    """Unpadded URL-safe base64, as itsdangerous writes every part."""
+    return b2a_base64(data, newline=False).translate(_TO_URL_SAFE).rstrip(b"=")
+
+
+def from_url_safe_b64(text: bytes) -> bytes:
+    """The bytes of unpadded URL-safe base64 (``binascii.Error``, a ``ValueError``, if bad)."""
+    return a2b_base64(text.translate(_FROM_URL_SAFE) + b"=" * (-len(text) % 4))
 
 
 class PreparedTimestampSigner(TimestampSigner):
@@ -55,14 +70,12 @@ class PreparedTimestampSigner(TimestampSigner):
 
     def mac(self, key: bytes, value: bytes) -> bytes:
         """The signature of ``value`` under ``key``, base64-encoded as it is sent."""
-        return urlsafe_b64encode(hmac.digest(key, value, self.digest_method)).rstrip(b"=")
+        return url_safe_b64(hmac.digest(key, value, self.digest_method))
 
     def sign(self, value: str | bytes) -> bytes:
         seconds = self.get_timestamp()
         stamp = seconds.to_bytes(_TIMESTAMP_BYTES, "big").lstrip(b"\0")
-        stamped = b"".join(
-            (want_bytes(value), self.separator, urlsafe_b64encode(stamp).rstrip(b"="))
-        )
+        stamped = b"".join((want_bytes(value), self.separator, url_safe_b64(stamp)))
         return stamped + self.separator + self.mac(self.keys_newest_first[0], stamped)
 
     def unsign(
@@ -83,12 +96,13 @@ class PreparedTimestampSigner(TimestampSigner):
         value, found, stamp = stamped.rpartition(separator)
         if not found:
             return None
-        if not any(
-            hmac.compare_digest(self.mac(key, stamped), signature) for key in self.keys_newest_first
-        ):
+        for key in self.keys_newest_first:
+            if hmac.compare_digest(self.mac(key, stamped), signature):
+                break
+        else:
             return None
         try:
-            raw = urlsafe_b64decode(stamp + b"=" * (-len(stamp) % 4))
+            raw = from_url_safe_b64(stamp)
         except ValueError:
             return None
         if len(raw) > _TIMESTAMP_BYTES:
@@ -134,6 +148,27 @@ class SessionCookieSerializer(URLSafeTimedSerializer):
         if salt is None or salt == self.salt:
             return self.own_salt_signer
         return cast(TimestampSigner, super().make_signer(salt))
+
+    def dump_payload(self, obj: Any) -> bytes:
+        """itsdangerous's URL-safe payload: the serializer's text, zlib-compressed (and marked
+        with a leading ".") when that is at least two bytes shorter, in URL-safe base64."""
+        text = want_bytes(self.serializer.dumps(obj, **self.serializer_kwargs))
+        packed = zlib.compress(text)
+        if len(packed) < len(text) - 1:
+            return b"." + url_safe_b64(packed)
+        return url_safe_b64(text)
+
+    def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
+        """The value of an uncompressed payload read directly; anything else, or any failure,
+        goes through itsdangerous's own ``load_payload`` (which raises ``BadPayload``)."""
+        if args or kwargs or payload.startswith(b"."):
+            return super().load_payload(payload, *args, **kwargs)
+        try:
+            raw = from_url_safe_b64(payload)
+            text: Any = raw.decode("utf-8") if self.is_text_serializer else raw
+            return self.serializer.loads(text, **self.serializer_kwargs)
+        except Exception:
+            return super().load_payload(payload)
 
     def dumps(self, obj: Any, salt: str | bytes | None = None) -> str:
         """As itsdangerous's ``dumps``: the payload, signed, as text (for the own salt, straight

@@ -13,7 +13,7 @@ from typing import Any
 import flask
 import itsdangerous.timed
 import pytest
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 import flasklite
 from flasklite import session
@@ -312,3 +312,29 @@ def test_prepared_signer_accepts_and_refuses_exactly_what_itsdangerous_does(
             assert outcome(prepared, variant, max_age) == outcome(plain, variant, max_age), variant
             compared += 1
     assert compared == 3 * 30
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"eyJuIjoxfQ",
+        b"not*base64",
+        b"bm90IGpzb24",
+        b"",
+        b".eJyrVspTsjKsBQAKqwJe",
+        b".garbage",
+        b"_-_-",
+    ],
+)
+def test_a_signed_payload_reads_as_itsdangerous_reads_it(payload: bytes) -> None:
+    """A payload signed under the right key (only the app can make one) is decoded, or refused
+    with the same error, as itsdangerous decodes it: plain, compressed, or broken."""
+    prepared, plain = serializers([NEW_KEY])
+    cookie = plain.make_signer().sign(payload).decode()
+    results = []
+    for serializer in (prepared, plain):
+        try:
+            results.append(serializer.loads(cookie))
+        except BadData as refused:  # BadPayload for a payload that does not decode
+            results.append(type(refused))
+    assert results[0] == results[1]
