@@ -308,7 +308,9 @@ def _convert_whole(route: PatternRoute, found: re.Match[str] | None) -> dict[str
         # alone costs more than the rest of the loop.
         for (variable, read), text in zip(route.converting, found.groups()):  # noqa: B905
             values[variable] = text if read is None else read(text)
-    except ValidationError:
+    except (ValidationError, ValueError):
+        # ValueError: ``int`` refusing a number too long to convert, which werkzeug's own
+        # converter turns into a failed match; its matcher then answers.
         return None
     return values
 
