@@ -92,6 +92,13 @@ class _GlobalsProxy(LocalProxy):  # type: ignore[type-arg]
 
     __slots__ = ()
 
+    def __getattribute__(self, name: str) -> Any:
+        # As for ``request``: a public name is the namespace's (``g.user``, ``g.pop``), so it
+        # is forwarded at once instead of after the proxy's own look-up has failed.
+        if not name.startswith("_"):
+            return getattr(_get_g(), name)
+        return super().__getattribute__(name)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(_get_g(), name)
 
