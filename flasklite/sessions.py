@@ -15,13 +15,14 @@ Configuration (Flask's keys and defaults are in ``SESSION_DEFAULTS``): ``SECRET_
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
-from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -53,12 +54,34 @@ SESSION_DEFAULTS: dict[str, Any] = {
 
 def request_cookie(request: Request, name: str) -> str | None:
     """The value of the request's cookie ``name``, as ``request.cookies`` has it. Unless the
-    request class reads cookies its own way, the ``Cookie`` header is parsed straight from the
-    environ: ``request.cookies`` would first build the request and its header view, which costs
-    more than the parsing, on every request that brings a session."""
+    request class reads cookies its own way, a plain ``Cookie`` header (ASCII, no quoted values)
+    is read straight from the environ: ``request.cookies`` would first build the request's
+    header view, which costs more than the reading, on every request that brings a session.
+    Anything else (bytes that are not UTF-8, quoting) is left to ``request.cookies``."""
     if type(request).cookies is _STANDARD_COOKIES:
-        return parse_cookie(request.environ).get(name)
+        header: str = request.environ.get("HTTP_COOKIE", "")
+        if header.isascii() and '"' not in header and _PLAIN_COOKIE_NAME.fullmatch(name):
+            return plain_cookie_value(header, name)
     return request.cookies.get(name)
+
+
+# A name werkzeug's cookie parser can return (no space, tab, "=", quote or ";").
+_PLAIN_COOKIE_NAME = re.compile(r'[^ \t=";]+')
+
+
+def plain_cookie_value(header: str, name: str) -> str | None:
+    """The first value of cookie ``name`` in an ASCII ``Cookie`` header without quoted values,
+    read as werkzeug reads one: ``;``-separated pairs, spaces and tabs around a pair and around
+    its ``=`` ignored, a pair with a space or tab inside its key or value skipped whole, a name
+    without ``=`` read as an empty value."""
+    for pair in header.split(";"):
+        key, _, value = pair.partition("=")
+        if key.strip(" \t") != name:
+            continue
+        value = value.strip(" \t")
+        if " " not in value and "\t" not in value:
+            return value
+    return None
 
 
 def keeps_headers_aside(response: Response) -> bool:

@@ -6,6 +6,7 @@ requests that the cached serializer has to notice."""
 from __future__ import annotations
 
 import hashlib
+import random
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -14,12 +15,14 @@ import flask
 import itsdangerous.timed
 import pytest
 from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 import flasklite
 from flasklite import session
 from flasklite.json.tag import TaggedJSONSerializer
 from flasklite.session_signing import SessionCookieSerializer
-from flasklite.sessions import SecureCookieSessionInterface
+from flasklite.sessions import SecureCookieSessionInterface, request_cookie
 
 from .conftest import AppFactory
 
@@ -338,3 +341,50 @@ def test_a_signed_payload_reads_as_itsdangerous_reads_it(payload: bytes) -> None
         except BadData as refused:  # BadPayload for a payload that does not decode
             results.append(type(refused))
     assert results[0] == results[1]
+
+
+def cookie_headers() -> list[str]:
+    """Cookie headers as servers hand them over (latin-1 text), plain and bent."""
+    cookie = "eyJuIjoxfQ.aw5aIQ.Xo-ZJEBLVCankXrTiX2vBx9xI3A"
+    fixed = [
+        f"session={cookie}",
+        f"a=1; session={cookie}; b=2",
+        f"session = {cookie} ;x=y",
+        f"\tsession=\t{cookie}\t",
+        f"session=first; session={cookie}",
+        f"session={cookie} extra; session=second",
+        f"x session={cookie}; session=third",
+        f"session; session={cookie}",
+        f"=orphan; session={cookie}",
+        f'session="{cookie}"',
+        f'session="a\\"b"; session={cookie}',
+        f"session={cookie}=; y",
+        f"Session={cookie}; SESSION=x",
+        f"sessionx={cookie}; xsession=1",
+        f"session=\xff\xfe{cookie}",
+        f"a=\xc3\xa9; session={cookie}",
+        f"session={cookie};;; ;",
+        f"session=a\rb; session={cookie}",
+        "",
+        ";;",
+    ]
+    alphabet = ["session", "=", ";", " ", "\t", "a", '"', "\\", "\xff", "é", "x=1"]
+    rng = random.Random(7)
+    fuzzed = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(400)]
+    return fixed + fuzzed
+
+
+def test_the_session_cookie_is_read_as_werkzeug_reads_it() -> None:
+    """The session's own reading of the Cookie header gives what ``request.cookies`` gives, for
+    every header, including ones that are not UTF-8 (which ``request.cookies`` decodes with
+    replacement characters instead of failing)."""
+    for header in cookie_headers():
+        environ = EnvironBuilder().get_environ()
+        environ["HTTP_COOKIE"] = header
+        expected = WerkzeugRequest(environ).cookies.get("session")
+        assert request_cookie(flasklite.Request(environ), "session") == expected, header
+
+
+def test_a_cookie_header_that_is_not_utf8_opens_an_empty_session(ours: flasklite.Flask) -> None:
+    reply = visit(ours, "/peek", "\xff\xfe; b=2")
+    assert reply.status_code == 200 and reply.get_data() == b"None"

@@ -133,3 +133,12 @@ def test_users_must_be_name_to_hash_pairs() -> None:
 
 def test_api_responses_do_not_vary_by_cookie(client: Any) -> None:
     assert "Cookie" not in client.get("/api/items/1").vary
+
+
+@pytest.mark.parametrize("cookie", ["session=\xff\xfe", 'session="unterminated', "session=a b; c"])
+def test_a_garbled_cookie_header_gets_the_form_with_a_fresh_session(
+    client: Any, cookie: str
+) -> None:
+    page = client.get("/signin", headers={"Cookie": cookie})
+    assert page.status_code == 200 and token_of(page.get_data(as_text=True))
+    assert page.headers["Set-Cookie"].startswith("session=")
