@@ -7,6 +7,7 @@ every error with a small body.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from flasklite import Flask, Response, jsonify, render_template, request
+
+log = logging.getLogger(__name__)
 
 # Headers an HTTP error carries that the new body must keep (405's Allow, 416's Content-Range...).
 _BODY_HEADERS = {"content-type", "content-length"}
@@ -48,6 +51,12 @@ def relative_location(response: Response) -> Response:
     return response
 
 
+def builtin_error_page(code: int, name: str, message: str) -> str:
+    """A small HTML page of our own, for a service without ``error.html`` (or whose one failed)."""
+    title = escape(f"{code} {name}")
+    return f"<!doctype html>\n<title>{title}</title>\n<h1>{title}</h1>\n<p>{escape(message)}</p>\n"
+
+
 def error_response(code: int, name: str, message: str) -> Response:
     """The error page for this request: JSON or HTML (see ``wants_json``), status ``code``."""
     if wants_json():
@@ -56,11 +65,12 @@ def error_response(code: int, name: str, message: str) -> Response:
         try:
             html = render_template("error.html", code=code, name=name, message=message)
         except TemplateNotFound:
-            title = escape(f"{code} {name}")
-            html = (
-                f"<!doctype html>\n<title>{title}</title>\n"
-                f"<h1>{title}</h1>\n<p>{escape(message)}</p>\n"
-            )
+            html = builtin_error_page(code, name, message)
+        except Exception:
+            # The service's page failed for this very request (its url_for cannot bind a Host
+            # too long to encode, say): an error page must not fail, so answer with ours.
+            log.warning("error.html failed to render; sent the built-in page", exc_info=True)
+            html = builtin_error_page(code, name, message)
         response = Response(html, mimetype="text/html")
     response.status_code = code
     return response
