@@ -104,3 +104,7 @@ def test_bench_http_measures_five_cases_and_writes_json_and_chart(tmp_path: Path
     assert result["generator"].startswith("wrk")
     assert (result["gunicorn"]["workers"], result["gunicorn"]["max_requests"]) == (1, 0)
     assert (tmp_path / "http.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    in_process = result["in_process_us_per_request"]
+    assert set(in_process) == {"bare", "app", "bare_cold", "app_cold"}
+    assert all(value > 0 for value in in_process.values())
+    assert "caches cold" in done.stdout
