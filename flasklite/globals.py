@@ -119,5 +119,35 @@ def _get_session() -> SessionMixin:
     return ctx.session  # type: ignore[attr-defined, no-any-return]  # a RequestContext
 
 
+class _SessionProxy(LocalProxy):  # type: ignore[type-arg]
+    """``session``: reads and writes (``session.get``, ``session["user"] = ...``) go straight to
+    the request's session, as ``request``'s and ``g``'s do; everything else is LocalProxy's."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("_"):  # a public name is the session's (get, modified, ...)
+            return getattr(_get_session(), name)
+        return super().__getattribute__(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_get_session(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(_get_session(), name, value)  # session.permanent = True, session.modified = ...
+
+    def __getitem__(self, key: str) -> Any:
+        return _get_session()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _get_session()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del _get_session()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in _get_session()
+
+
 #: ``session``: the current request's session (opened on first use; see ``sessions.py``).
-session: SessionMixin = LocalProxy(_get_session)  # type: ignore[assignment]
+session: SessionMixin = _SessionProxy(_get_session)  # type: ignore[assignment]
