@@ -173,7 +173,7 @@ metrics_port = env_int("METRICS_PORT", 0)
 
 
 def on_starting(server: Any) -> None:
-    gunicorn_hooks.on_starting(server)
+    gunicorn_hooks.on_starting(server, made_up=metrics_dir_is_ours)
 
 
 def post_fork(server: Any, worker: Any) -> None:

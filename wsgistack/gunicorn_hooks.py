@@ -9,6 +9,9 @@
   live gauges (its counters and histograms stay, so nothing it counted vanishes) and, unless the
   master is shutting down, counts a restart.
 - ``on_exit`` (master): remove the directory if gunicorn.conf.py made it up (not a tmpfs of ours).
+  A master killed outright (SIGKILL, the OOM killer) cannot; the next master to start with a
+  made-up directory removes those of masters that are gone (``remove_dead_masters_dirs``), so
+  they do not pile up in RAM.
 
 prometheus_client is imported inside the hooks only: by then gunicorn has exported
 ``PROMETHEUS_MULTIPROC_DIR`` (``raw_env``), which it reads when first imported.
@@ -27,10 +30,41 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _servers: list[Any] = []
 
 
-def default_multiproc_dir() -> str:
-    """A directory of this master's own on a RAM disk: /dev/shm where there is one."""
+def _made_up_dir_prefix() -> str:
+    return f"wsgi-stack-metrics-{os.getuid()}-"
+
+
+def default_multiproc_dir(pid: int | None = None) -> str:
+    """A directory of this master's own (or master ``pid``'s) on a RAM disk: /dev/shm where
+    there is one."""
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
-    return os.path.join(base, f"wsgi-stack-metrics-{os.getuid()}-{os.getpid()}")
+    return os.path.join(base, f"{_made_up_dir_prefix()}{os.getpid() if pid is None else pid}")
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_dead_masters_dirs(own: Path) -> list[Path]:
+    """Remove the made-up directories (``default_multiproc_dir``) of this user's masters that no
+    longer run, next to ``own``; returns them. A directory whose process id now belongs to
+    another live process is kept: it costs a little memory, never someone's metrics. (Process
+    ids are those of this PID namespace; a container's /dev/shm is its own.)"""
+    prefix = _made_up_dir_prefix()
+    removed = []
+    for candidate in own.parent.glob(f"{prefix}*"):
+        pid = candidate.name.removeprefix(prefix)
+        if candidate == own or not pid.isdigit() or _process_exists(int(pid)):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
 
 
 def multiproc_dir() -> Path | None:
@@ -38,10 +72,13 @@ def multiproc_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def on_starting(server: Any) -> None:
+def on_starting(server: Any, made_up: bool = False) -> None:
     directory = multiproc_dir()
     if directory is None:
         return
+    if made_up:
+        for gone in remove_dead_masters_dirs(directory):
+            server.log.info("metrics: removed %s, left by a master that is gone", gone)
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from devtools import capacity
 from devtools.native_stack import REPO_ROOT, free_port, http_status, pid_alive
 from devtools.resilience import wait_until
 from tests.support.prereqs import require_executable
+from wsgistack.gunicorn_hooks import default_multiproc_dir
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +59,8 @@ def test_make_stack_supervisor_restarts_a_killed_master(tmp_path: Path) -> None:
             return current != [master] and http_status(port, "/_probe/text") == 200
 
         assert wait_until(new_master_serving, 60, 0.5)
+        # The killed master could not remove its metrics directory; the new one did.
+        assert not Path(default_multiproc_dir(master)).exists()
     finally:
         down = subprocess.run(
             [*cli, "down", *run_dir],
