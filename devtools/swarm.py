@@ -239,8 +239,10 @@ def service_name(stack: str, service: str) -> str:
     return f"{stack}_{service}"
 
 
-def remove(stack: str, timeout: float = 120) -> None:
-    """Remove the stack and wait until its containers and networks are gone."""
+def remove(stack: str, timeout: float = 120, volumes: bool = False) -> None:
+    """Remove the stack and wait until its containers and networks are gone; with ``volumes``,
+    its named volumes too (the database's data: ``stack rm`` keeps them, as ``docker compose
+    down`` does without ``-v``, and so does ``make swarm-down``)."""
     docker("stack", "rm", stack, check=False)
     label = f"label=com.docker.stack.namespace={stack}"
     deadline = time.monotonic() + timeout
@@ -252,11 +254,19 @@ def remove(stack: str, timeout: float = 120) -> None:
             docker("rm", *exited.stdout.split(), check=False)
         left = docker("ps", "-aq", "--filter", label, check=False).stdout.split()
         left += docker("network", "ls", "-q", "--filter", label, check=False).stdout.split()
+        if volumes and not left:
+            # Free only now: a volume cannot go while a container of the stack still uses it.
+            named = docker("volume", "ls", "-q", "--filter", label, check=False).stdout.split()
+            if named:
+                docker("volume", "rm", *named, check=False)
+            left += docker("volume", "ls", "-q", "--filter", label, check=False).stdout.split()
         if not left:
             (STATE_DIR / f"{stack}.json").unlink(missing_ok=True)
             return
         time.sleep(1)
-    raise SwarmError(f"stack {stack} still has containers or networks after {timeout:.0f}s")
+    raise SwarmError(
+        f"stack {stack} still has containers, networks or volumes after {timeout:.0f}s"
+    )
 
 
 # --- command line ---------------------------------------------------------------------------

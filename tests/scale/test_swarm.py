@@ -92,7 +92,7 @@ def test_swarm_rolling_update_under_load_fails_no_request() -> None:
         print(f"swarm rolling update of {REPLICAS} replicas: {summary}")
     finally:
         try:
-            swarm.remove(stack)
+            swarm.remove(stack, volumes=True)
         finally:
             if created:  # even when removal failed: never leave this engine in a swarm we made
                 swarm.leave_swarm()

@@ -56,12 +56,17 @@ def test_fresh_clone_builds_the_app_image_after_make_build_certs(clone: Path) ->
     # --no-cache so pip really runs: an image cached from this checkout's certs/ would hide a
     # clone that lacks them.
     tag = f"{images.SESSION_TAGS['APP_IMAGE']}-clone-{uuid.uuid4().hex[:6]}"
+    output = ""
     try:
-        images.build_app_image(images.base_image(standin_env()), tag, clone, "--no-cache")
+        output = images.build_app_image(images.base_image(standin_env()), tag, clone, "--no-cache")
     except images.BuildFailed as failure:
         pytest.fail(f"{certs.stderr}{failure}", pytrace=False)
     finally:
         images.docker("rmi", "--force", tag, timeout=300)
+        # Uncached, the builder stage is an image of this build's alone, which no tag keeps.
+        images.remove_step_images(output)
+    left = [step for step in images.STEP_IMAGE.findall(output) if images.untagged(step)]
+    assert not left, f"the build left untagged images behind: {left}"
 
 
 def test_make_standins_then_make_up_serves_the_stack(clone: Path) -> None:

@@ -49,7 +49,8 @@ def untagged(image_id: str) -> bool:
 
 
 def remove_step_images(build_output: str) -> None:
-    """Remove the untagged layers a failed build left (never a tagged one, such as its base)."""
+    """Remove the untagged images a build left: every step of a failed one, the builder stage
+    of a multi-stage one whose tag is gone (never a tagged image, such as its base)."""
     for image_id in reversed(STEP_IMAGE.findall(build_output)):
         if untagged(image_id):
             # Without --force: a layer another image still builds on stays where it is.
@@ -65,8 +66,10 @@ def build_app_image(
     tag: str = SESSION_TAGS["APP_IMAGE"],
     context: Path = REPO_ROOT,
     *options: str,
-) -> None:
-    """``docker build`` the app image as compose does, or raise BuildFailed."""
+) -> str:
+    """``docker build`` the app image as compose does, or raise BuildFailed; returns the
+    build's output (``remove_step_images`` of it removes what the build made but did not tag,
+    such as the builder stage's image)."""
     argv = ["build", "--force-rm", *options, "--tag", tag]
     done = subprocess.run(
         ["docker", *argv, "--build-arg", f"PYTHON_IMAGE={base_image}", "."],
@@ -79,7 +82,7 @@ def build_app_image(
         check=False,
     )
     if done.returncode == 0:
-        return
+        return done.stdout
     remove_step_images(done.stdout)
     output = (done.stdout + done.stderr)[-1500:]
     hints = []
