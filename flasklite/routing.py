@@ -120,7 +120,7 @@ def value_reader(converter: BaseConverter) -> ValueReader:
     ``to_python`` does then). One call fewer per value on the common routes."""
     if type(converter).to_python is BaseConverter.to_python:
         return None
-    if not isinstance(converter, IntegerConverter) or type(converter) is not IntegerConverter:
+    if type(converter) is not IntegerConverter:
         return converter.to_python
     unbounded = converter.min is None and converter.max is None
     return int if unbounded and not converter.fixed_digits else converter.to_python

@@ -66,7 +66,7 @@ class PreparedTimestampSigner(TimestampSigner):
         )
         self.separator = want_bytes(self.sep)
         # The newest key signs; checking tries the newest first, as itsdangerous does.
-        self.keys_newest_first = [want_bytes(key) for key in reversed(self.secret_keys)]
+        self.keys_newest_first = self.secret_keys[::-1]  # bytes already (Signer made them so)
 
     def mac(self, key: bytes, value: bytes) -> bytes:
         """The signature of ``value`` under ``key``, base64-encoded as it is sent."""

@@ -9,6 +9,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from werkzeug.test import Client, EnvironBuilder
 
 from flasklite import Flask, request
+from flasklite.routing import PatternRoute
 
 from .conftest import AppFactory
 
@@ -137,6 +138,15 @@ def test_registration_after_first_request_raises(app: Flask, client: Client) -> 
         app.before_request(lambda: None)
 
 
+def _shape_routes_by_endpoint(app: Flask) -> dict[str, PatternRoute]:
+    """The routes of the app's shape table, by endpoint."""
+    return {
+        str(route.rule.endpoint): route
+        for routes in app.build_shape_routes().buckets.values()
+        for route in routes
+    }
+
+
 def _match_both_ways(app: Flask, path: str, method: str) -> tuple[Any, Any]:
     """The route the static table picks vs the route werkzeug's matcher picks."""
     environ = EnvironBuilder(path=path, method=method).get_environ()
@@ -216,11 +226,7 @@ SHAPE_PATHS = [
 
 def test_shape_routes_agree_with_werkzeug_matcher(make_app: AppFactory) -> None:
     app = _shape_rich_app(make_app)
-    taken = {
-        route.rule.endpoint
-        for routes in app.build_shape_routes().buckets.values()
-        for route in routes
-    }
+    taken = set(_shape_routes_by_endpoint(app))
     # The table is used (not empty) and keeps out every rule another rule could shadow.
     assert {
         "item",
@@ -276,11 +282,7 @@ def test_whole_path_expressions_agree_with_werkzeug_matcher() -> None:
     # Same segment count, one starting with a literal, one with a converter: both in the table.
     app.add_url_rule("/q/<int:m>/y/z/w", "q_first", view)
     app.add_url_rule("/<int:n>/a/x/y/z", "n_first", view)
-    routes = {
-        route.rule.endpoint: route
-        for routes in app.build_shape_routes().buckets.values()
-        for route in routes
-    }
+    routes = _shape_routes_by_endpoint(app)
     assert routes["two_ints"].whole is not None and routes["dotted"].whole is not None
     assert routes["shout"].whole is None  # a converter of the app's own: part by part
     assert {"q_first", "n_first"} <= set(routes)
@@ -305,9 +307,8 @@ def test_value_readers_give_what_each_converter_gives() -> None:
     app.add_url_rule("/text/<name>", "text", view)
     app.add_url_rule("/uuid/<uuid:u>", "uuid", view)
     readers = {
-        route.rule.endpoint: route.converting[0][1]
-        for routes in app.build_shape_routes().buckets.values()
-        for route in routes
+        endpoint: route.converting[0][1]
+        for endpoint, route in _shape_routes_by_endpoint(app).items()
     }
     assert readers["plain"] is int and readers["signed"] is int and readers["text"] is None
     assert readers["fixed"] is not int and readers["bounded"] is not int
